@@ -1,0 +1,81 @@
+"""The pure domain model: no I/O, no framework, no other part of the project.
+
+Every class enforces its own invariants at construction, so a value that exists is valid.
+"""
+
+from __future__ import annotations
+
+from digitransform.domain.difficulties import (
+    Barrier,
+    DigitalService,
+    Label,
+    ResolutionType,
+    label_of,
+)
+from digitransform.domain.households import VNEID_LEVELS, Household, InternetAccess, Resident
+from digitransform.domain.periods import (
+    LOCAL_TZ,
+    Period,
+    PeriodKind,
+    local_date,
+    periods_between,
+)
+from digitransform.domain.service_reports import ServiceReport
+from digitransform.domain.teams import Team, TeamRole, check_team
+from digitransform.domain.tickets import (
+    LifecycleError,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketHistory,
+    TicketState,
+    TicketStatus,
+    Transition,
+    allowed_actions,
+    apply_transition,
+)
+from digitransform.domain.units import (
+    AdminLevel,
+    AdminTree,
+    AdminTreeError,
+    AdminUnit,
+    TreeProblem,
+    ascii_fold,
+)
+
+__all__ = [
+    "LOCAL_TZ",
+    "VNEID_LEVELS",
+    "AdminLevel",
+    "AdminTree",
+    "AdminTreeError",
+    "AdminUnit",
+    "Barrier",
+    "DigitalService",
+    "Household",
+    "InternetAccess",
+    "Label",
+    "LifecycleError",
+    "Period",
+    "PeriodKind",
+    "Resident",
+    "ResolutionType",
+    "ServiceReport",
+    "Team",
+    "TeamRole",
+    "Ticket",
+    "TicketAction",
+    "TicketEvent",
+    "TicketHistory",
+    "TicketState",
+    "TicketStatus",
+    "Transition",
+    "TreeProblem",
+    "allowed_actions",
+    "apply_transition",
+    "ascii_fold",
+    "check_team",
+    "label_of",
+    "local_date",
+    "periods_between",
+]

@@ -1,0 +1,265 @@
+"""Difficulty tickets and their lifecycle, as a pure state machine.
+
+A team reports a difficulty it could not solve on the spot; officials acknowledge it, start work,
+resolve it (saying how) or reject it (saying why, for instance as a duplicate of another ticket), and
+may reopen it. The service persists tickets; the rules of what may follow what live here only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from digitransform.domain.difficulties import Barrier, DigitalService, ResolutionType
+
+__all__ = [
+    "LifecycleError",
+    "Ticket",
+    "TicketAction",
+    "TicketEvent",
+    "TicketHistory",
+    "TicketState",
+    "TicketStatus",
+    "Transition",
+    "allowed_actions",
+    "apply_transition",
+]
+
+MAX_DESCRIPTION = 2000
+
+
+class TicketStatus(enum.Enum):
+    """Where a ticket stands."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+    @property
+    def is_unresolved(self) -> bool:
+        """Open, acknowledged or in progress: still part of the backlog."""
+        return self in _UNRESOLVED
+
+
+_UNRESOLVED = frozenset({TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS})
+
+
+class TicketAction(enum.Enum):
+    """What an official can do to a ticket."""
+
+    ACKNOWLEDGE = "acknowledge"
+    START = "start"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    REOPEN = "reopen"
+
+
+_RULES: dict[TicketAction, tuple[frozenset[TicketStatus], TicketStatus]] = {
+    TicketAction.ACKNOWLEDGE: (frozenset({TicketStatus.OPEN}), TicketStatus.ACKNOWLEDGED),
+    TicketAction.START: (
+        frozenset({TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED}),
+        TicketStatus.IN_PROGRESS,
+    ),
+    TicketAction.RESOLVE: (_UNRESOLVED, TicketStatus.RESOLVED),
+    TicketAction.REJECT: (_UNRESOLVED, TicketStatus.REJECTED),
+    TicketAction.REOPEN: (
+        frozenset({TicketStatus.RESOLVED, TicketStatus.REJECTED}),
+        TicketStatus.OPEN,
+    ),
+}
+
+
+def allowed_actions(status: TicketStatus) -> frozenset[TicketAction]:
+    """The actions the lifecycle allows from ``status``."""
+    return frozenset(a for a, (sources, _) in _RULES.items() if status in sources)
+
+
+class LifecycleError(ValueError):
+    """A transition the lifecycle forbids or that lacks what it needs.
+
+    ``reason`` is a stable code: ``forbidden``, ``resolution_required``, ``reason_required``,
+    ``self_duplicate`` or ``unexpected_field``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+@attrs.frozen(slots=True)
+class Transition:
+    """An official's action on a ticket, with what that action needs.
+
+    ``resolve`` needs a ``resolution``; ``reject`` needs a ``reason`` or a ``duplicate_of``;
+    ``external_ref`` names the case at an outside body (a carrier, the portal operator, the police)
+    when a ticket is escalated; ``note`` is free text for the history.
+    """
+
+    action: TicketAction
+    resolution: ResolutionType | None = None
+    reason: str | None = None
+    duplicate_of: str | None = None
+    external_ref: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen(slots=True)
+class TicketState:
+    """The lifecycle part of a ticket: its status and the outcome that goes with it."""
+
+    status: TicketStatus = TicketStatus.OPEN
+    resolution: ResolutionType | None = None
+    rejection_reason: str | None = None
+    duplicate_of: str | None = None
+
+
+def apply_transition(
+    state: TicketState, transition: Transition, *, ticket_id: str | None = None
+) -> TicketState:
+    """The state after ``transition``, or :class:`LifecycleError` if the lifecycle forbids it.
+
+    Pure: the caller decides what to persist. ``ticket_id`` lets a ticket refuse to be its own
+    duplicate.
+    """
+    action = transition.action
+    sources, target = _RULES[action]
+    if state.status not in sources:
+        allowed = ", ".join(sorted(a.value for a in allowed_actions(state.status))) or "none"
+        raise LifecycleError(
+            "forbidden",
+            f"cannot {action.value} a ticket that is {state.status.value} (allowed: {allowed})",
+        )
+    if action is not TicketAction.RESOLVE and transition.resolution is not None:
+        raise LifecycleError("unexpected_field", "only resolve takes a resolution")
+    if action is not TicketAction.REJECT and transition.duplicate_of is not None:
+        raise LifecycleError("unexpected_field", "only reject takes duplicate_of")
+    if action is TicketAction.RESOLVE:
+        if transition.resolution is None:
+            raise LifecycleError("resolution_required", "resolve needs a resolution type")
+        return TicketState(TicketStatus.RESOLVED, resolution=transition.resolution)
+    if action is TicketAction.REJECT:
+        if not (transition.reason and transition.reason.strip()) and not transition.duplicate_of:
+            raise LifecycleError(
+                "reason_required", "reject needs a reason (or duplicate_of another ticket)"
+            )
+        if ticket_id is not None and transition.duplicate_of == ticket_id:
+            raise LifecycleError("self_duplicate", "a ticket cannot be a duplicate of itself")
+        reason = transition.reason or f"duplicate of {transition.duplicate_of}"
+        return TicketState(
+            TicketStatus.REJECTED, rejection_reason=reason, duplicate_of=transition.duplicate_of
+        )
+    return TicketState(target)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[dt.datetime], value: dt.datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware, got {value.isoformat()}")
+
+
+def _categories(_instance: object, _attribute: object, value: frozenset[Barrier]) -> None:
+    if not value:
+        raise ValueError("a ticket needs at least one category")
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be ≥ 1, got {value}")
+
+
+def _description(_instance: object, _attribute: object, value: str) -> None:
+    if not 1 <= len(value) <= MAX_DESCRIPTION or not value.strip():
+        raise ValueError(f"description must be 1–{MAX_DESCRIPTION} characters, not blank")
+
+
+@attrs.frozen(slots=True)
+class Ticket:
+    """A citizen's difficulty as reported by a team: where, which barriers, which service, how many.
+
+    ``household_ref`` is the team's own pseudonymous reference (never a name or an ID number).
+    """
+
+    id: str
+    commune: str
+    village: str
+    categories: frozenset[Barrier] = attrs.field(converter=frozenset, validator=_categories)
+    service: DigitalService
+    observed_at: dt.datetime = attrs.field(validator=_aware)
+    people_affected: int = attrs.field(default=1, validator=_positive)
+    description: str = attrs.field(default="(no description)", validator=_description)
+    team: str | None = None
+    household_ref: str | None = None
+
+
+@attrs.frozen(slots=True)
+class TicketEvent:
+    """Something that happened to a ticket at a moment: a transition, or more people affected.
+
+    An event with ``transition`` set changes the lifecycle; one with ``people_added`` records a
+    "me too" occurrence: another household with the same difficulty.
+    """
+
+    at: dt.datetime = attrs.field(validator=_aware)
+    transition: Transition | None = None
+    people_added: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if (self.transition is None) == (self.people_added == 0):
+            raise ValueError("an event is either a transition or an occurrence (people_added ≥ 1)")
+        if self.people_added < 0:
+            raise ValueError("people_added must be ≥ 0")
+
+
+@attrs.frozen(slots=True)
+class TicketHistory:
+    """A ticket and everything that happened to it, in time order, valid under the lifecycle.
+
+    Construction replays the events, so a history that breaks the lifecycle cannot exist.
+    """
+
+    ticket: Ticket
+    events: tuple[TicketEvent, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        previous = self.ticket.observed_at
+        state = TicketState()
+        for i, event in enumerate(self.events):
+            if event.at < previous:
+                raise ValueError(f"event {i} at {event.at.isoformat()} precedes the one before it")
+            previous = event.at
+            if event.transition is not None:
+                state = apply_transition(state, event.transition, ticket_id=self.ticket.id)
+
+    def states(self) -> Iterable[tuple[dt.datetime, TicketState]]:
+        """Each lifecycle state with the moment it began, starting with ``open`` at observation."""
+        state = TicketState()
+        yield self.ticket.observed_at, state
+        for event in self.events:
+            if event.transition is not None:
+                state = apply_transition(state, event.transition, ticket_id=self.ticket.id)
+                yield event.at, state
+
+    def state_at(self, moment: dt.datetime) -> TicketState | None:
+        """The state at ``moment`` (events at exactly that moment included), ``None`` before it existed."""
+        current: TicketState | None = None
+        for at, state in self.states():
+            if at > moment:
+                break
+            current = state
+        return current
+
+    def people_at(self, moment: dt.datetime) -> int:
+        """People affected as known at ``moment``: the report plus occurrences so far."""
+        return self.ticket.people_affected + sum(
+            e.people_added for e in self.events if e.at <= moment
+        )
+
+    @property
+    def state(self) -> TicketState:
+        """The current state, after every event."""
+        *_, (_, last) = self.states()
+        return last
