@@ -80,9 +80,7 @@ _BARRIER_LABELS = {
     Barrier.SERVICE_COST: Label("Chi phí dịch vụ viễn thông cao", "Service (data) cost"),
     Barrier.POOR_COVERAGE: Label("Sóng di động, Internet yếu", "Poor network coverage"),
     Barrier.LACK_OF_SKILLS: Label("Thiếu kỹ năng số", "Lack of digital skills"),
-    Barrier.AGE_FEAR_LOW_CONFIDENCE: Label(
-        "Người cao tuổi, e ngại công nghệ", "Age, fear or low confidence"
-    ),
+    Barrier.AGE_FEAR_LOW_CONFIDENCE: Label("Người cao tuổi, e ngại công nghệ", "Age, fear or low confidence"),
     Barrier.FRAUD_SCAM_FEAR: Label("Sợ bị lừa đảo trực tuyến", "Fear of fraud and scams"),
     Barrier.PRIVACY_CONCERN: Label("Lo ngại lộ thông tin cá nhân", "Privacy concern"),
     Barrier.DISABILITY: Label("Khuyết tật", "Disability"),
@@ -102,9 +100,7 @@ _BARRIER_LABELS = {
 
 _SERVICE_LABELS = {
     DigitalService.VNEID: Label("Định danh điện tử VNeID", "VNeID electronic identity"),
-    DigitalService.PUBLIC_SERVICE_PORTAL: Label(
-        "Cổng dịch vụ công trực tuyến", "Public service portal"
-    ),
+    DigitalService.PUBLIC_SERVICE_PORTAL: Label("Cổng dịch vụ công trực tuyến", "Public service portal"),
     DigitalService.E_PAYMENT: Label("Thanh toán điện tử, mã QR", "E-payment and QR codes"),
     DigitalService.E_COMMERCE: Label("Thương mại điện tử", "E-commerce"),
     DigitalService.HEALTH_INSURANCE_RECORDS: Label(

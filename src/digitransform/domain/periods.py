@@ -125,9 +125,7 @@ class Period:
                 return cls.containing(PeriodKind.DAY, dt.date.fromisoformat(text))
         except ValueError as exc:
             raise ValueError(f"invalid period {text!r}: {exc}") from None
-        raise ValueError(
-            f"invalid period {text!r}: expected 2025, 2025-Q3, 2025-07, 2025-W07 or 2025-07-14"
-        )
+        raise ValueError(f"invalid period {text!r}: expected 2025, 2025-Q3, 2025-07, 2025-W07 or 2025-07-14")
 
     def __str__(self) -> str:
         kind, start = self.kind, self.start

@@ -144,9 +144,7 @@ def apply_transition(
         return TicketState(TicketStatus.RESOLVED, resolution=transition.resolution)
     if action is TicketAction.REJECT:
         if not (transition.reason and transition.reason.strip()) and not transition.duplicate_of:
-            raise LifecycleError(
-                "reason_required", "reject needs a reason (or duplicate_of another ticket)"
-            )
+            raise LifecycleError("reason_required", "reject needs a reason (or duplicate_of another ticket)")
         if ticket_id is not None and transition.duplicate_of == ticket_id:
             raise LifecycleError("self_duplicate", "a ticket cannot be a duplicate of itself")
         reason = transition.reason or f"duplicate of {transition.duplicate_of}"
@@ -254,9 +252,7 @@ class TicketHistory:
 
     def people_at(self, moment: dt.datetime) -> int:
         """People affected as known at ``moment``: the report plus occurrences so far."""
-        return self.ticket.people_affected + sum(
-            e.people_added for e in self.events if e.at <= moment
-        )
+        return self.ticket.people_affected + sum(e.people_added for e in self.events if e.at <= moment)
 
     @property
     def state(self) -> TicketState:

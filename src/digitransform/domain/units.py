@@ -58,9 +58,7 @@ def ascii_fold(text: str) -> str:
 
 def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not value or value != value.strip():
-        raise ValueError(
-            f"{attribute.name} must be non-empty without surrounding spaces: {value!r}"
-        )
+        raise ValueError(f"{attribute.name} must be non-empty without surrounding spaces: {value!r}")
 
 
 @attrs.frozen(slots=True)
@@ -79,9 +77,7 @@ class AdminUnit:
 
     def __attrs_post_init__(self) -> None:
         if (self.level is AdminLevel.PROVINCE) != (self.parent_code is None):
-            raise ValueError(
-                f"unit {self.code}: a province has no parent and every other unit has one"
-            )
+            raise ValueError(f"unit {self.code}: a province has no parent and every other unit has one")
 
 
 @attrs.frozen(slots=True)
@@ -225,9 +221,7 @@ def _validate(units: list[AdminUnit]) -> list[TreeProblem]:
     by_code: dict[str, AdminUnit] = {}
     for u in units:
         if u.code in by_code:
-            problems.append(
-                TreeProblem(u.code, "duplicate_code", f"duplicate code {u.code!r} ({u.name})")
-            )
+            problems.append(TreeProblem(u.code, "duplicate_code", f"duplicate code {u.code!r} ({u.name})"))
         else:
             by_code[u.code] = u
     roots = [u for u in units if u.parent_code is None]
@@ -246,9 +240,7 @@ def _validate(units: list[AdminUnit]) -> list[TreeProblem]:
         parent = by_code.get(u.parent_code)
         if parent is None:
             problems.append(
-                TreeProblem(
-                    u.code, "missing_parent", f"{u.code}: parent {u.parent_code!r} does not exist"
-                )
+                TreeProblem(u.code, "missing_parent", f"{u.code}: parent {u.parent_code!r} does not exist")
             )
         elif parent.level is not u.level.parent_level:
             expected = u.level.parent_level
@@ -276,9 +268,7 @@ def _cycles(by_code: Mapping[str, AdminUnit]) -> list[TreeProblem]:
         while code is not None and code in by_code and code not in settled:
             if code in on_path:
                 loop = path[path.index(code) :]
-                problems.append(
-                    TreeProblem(code, "cycle", "cycle in parents: " + " → ".join([*loop, code]))
-                )
+                problems.append(TreeProblem(code, "cycle", "cycle in parents: " + " → ".join([*loop, code])))
                 break
             path.append(code)
             on_path.add(code)
