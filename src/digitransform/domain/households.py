@@ -8,6 +8,7 @@ national ID number, so none can leak from this model.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
@@ -54,6 +55,12 @@ def _household_id(_instance: object, _attribute: object, value: str) -> None:
         raise ValueError(f"must be 1–{_MAX_HOUSEHOLD_ID} characters without surrounding spaces")
 
 
+def _residents(value: Iterable[Resident]) -> tuple[Resident, ...]:
+    # A typed converter: ``converter=tuple`` leaves mypy with an unbound type variable, so a strict
+    # caller could not construct a Household at all.
+    return tuple(value)
+
+
 @attrs.frozen(slots=True)
 class Resident:
     """One member of a household: the facts the indicators count, and nothing that identifies them."""
@@ -76,7 +83,7 @@ class Household:
     village: str = attrs.field(validator=_household_id)
     internet: InternetAccess = InternetAccess.NONE
     other_smart_devices: int = attrs.field(default=0, validator=_count)
-    members: tuple[Resident, ...] = attrs.field(default=(), converter=tuple)
+    members: tuple[Resident, ...] = attrs.field(default=(), converter=_residents)
 
     @property
     def has_smartphone(self) -> bool:

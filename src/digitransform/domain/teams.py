@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -49,6 +49,11 @@ def _non_negative(_instance: object, _attribute: object, value: int) -> None:
         raise ValueError(f"must be ≥ 0, got {value}")
 
 
+def _village_codes(value: Iterable[str]) -> tuple[str, ...]:
+    # Typed, unlike ``converter=tuple``, which mypy --strict callers cannot satisfy.
+    return tuple(value)
+
+
 def _villages(_instance: object, _attribute: object, value: tuple[str, ...]) -> None:
     if len(set(value)) != len(value):
         raise ValueError("a village is listed twice")
@@ -67,7 +72,7 @@ class Team:
 
     id: str = attrs.field(validator=_code)
     commune: str = attrs.field(validator=_code)
-    villages: tuple[str, ...] = attrs.field(converter=tuple, validator=_villages)
+    villages: tuple[str, ...] = attrs.field(converter=_village_codes, validator=_villages)
     members: int = attrs.field(validator=_non_negative)
     founded: dt.date
     last_active: dt.date | None = None

@@ -159,6 +159,15 @@ def _aware(_instance: object, attribute: attrs.Attribute[dt.datetime], value: dt
         raise ValueError(f"{attribute.name} must be timezone-aware, got {value.isoformat()}")
 
 
+def _barriers(value: Iterable[Barrier]) -> frozenset[Barrier]:
+    # Typed converters: ``converter=frozenset`` / ``tuple`` leave mypy --strict callers stuck.
+    return frozenset(value)
+
+
+def _events(value: Iterable[TicketEvent]) -> tuple[TicketEvent, ...]:
+    return tuple(value)
+
+
 def _categories(_instance: object, _attribute: object, value: frozenset[Barrier]) -> None:
     if not value:
         raise ValueError("a ticket needs at least one category")
@@ -184,7 +193,7 @@ class Ticket:
     id: str
     commune: str
     village: str
-    categories: frozenset[Barrier] = attrs.field(converter=frozenset, validator=_categories)
+    categories: frozenset[Barrier] = attrs.field(converter=_barriers, validator=_categories)
     service: DigitalService
     observed_at: dt.datetime = attrs.field(validator=_aware)
     people_affected: int = attrs.field(default=1, validator=_positive)
@@ -220,7 +229,7 @@ class TicketHistory:
     """
 
     ticket: Ticket
-    events: tuple[TicketEvent, ...] = attrs.field(default=(), converter=tuple)
+    events: tuple[TicketEvent, ...] = attrs.field(default=(), converter=_events)
 
     def __attrs_post_init__(self) -> None:
         previous = self.ticket.observed_at
