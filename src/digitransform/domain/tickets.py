@@ -143,11 +143,17 @@ def apply_transition(
             raise LifecycleError("resolution_required", "resolve needs a resolution type")
         return TicketState(TicketStatus.RESOLVED, resolution=transition.resolution)
     if action is TicketAction.REJECT:
-        if not (transition.reason and transition.reason.strip()) and not transition.duplicate_of:
+        has_reason = bool(transition.reason and transition.reason.strip())
+        if not has_reason and not transition.duplicate_of:
             raise LifecycleError("reason_required", "reject needs a reason (or duplicate_of another ticket)")
         if ticket_id is not None and transition.duplicate_of == ticket_id:
             raise LifecycleError("self_duplicate", "a ticket cannot be a duplicate of itself")
-        reason = transition.reason or f"duplicate of {transition.duplicate_of}"
+        # A blank reason next to duplicate_of must not leave a blank reason in the state.
+        reason = (
+            transition.reason
+            if has_reason and transition.reason
+            else f"duplicate of {transition.duplicate_of}"
+        )
         return TicketState(
             TicketStatus.REJECTED, rejection_reason=reason, duplicate_of=transition.duplicate_of
         )
