@@ -40,10 +40,9 @@ def residents(draw: st.DrawFn) -> Resident:
     )
 
 
-@st.composite
 def households(
-    draw: st.DrawFn, village_codes: Sequence[str] | None = None, *, max_members: int = 6
-) -> Household:
+    village_codes: Sequence[str] | None = None, *, max_members: int = 6
+) -> st.SearchStrategy[Household]:
     """A household in one of ``village_codes`` (any village code when ``None``), 0–``max_members`` members.
 
     An empty household is allowed: a surveyed dwelling whose members were all away still counts in
@@ -51,17 +50,18 @@ def households(
     ``st.lists(households(...), unique_by=lambda h: h.id)``.
     """
     if village_codes is None:
-        village = draw(st.text(_ID_ALPHABET, min_size=1, max_size=8))
+        villages = st.text(_ID_ALPHABET, min_size=1, max_size=8)
     elif not village_codes:
         raise ValueError("households: village_codes is empty")
     else:
-        village = draw(st.sampled_from(list(village_codes)))
-    return Household(
-        id=draw(household_ids()),
-        village=village,
-        internet=draw(st.sampled_from(InternetAccess)),
-        other_smart_devices=draw(st.integers(0, 5)),
-        members=draw(st.lists(residents(), max_size=max_members)),
+        villages = st.sampled_from(list(village_codes))
+    return st.builds(
+        Household,
+        id=household_ids(),
+        village=villages,
+        internet=st.sampled_from(InternetAccess),
+        other_smart_devices=st.integers(0, 5),
+        members=st.lists(residents(), max_size=max_members),
     )
 
 

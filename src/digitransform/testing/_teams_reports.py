@@ -16,17 +16,21 @@ _LAST = dt.date(2030, 12, 31)
 _MAX_COUNT = 100_000
 
 
-@st.composite
-def teams(draw: st.DrawFn, tree: AdminTree, *, max_members: int = 30) -> Team:
+def teams(tree: AdminTree, *, max_members: int = 30) -> st.SearchStrategy[Team]:
     """A team of one of ``tree``'s communes, serving some (possibly none) of that commune's villages.
 
     ``roles`` accounts for at most ``members`` people; ``last_active`` is ``None`` (never active) or
-    on or after ``founded``. Such a team passes :func:`~digitransform.domain.check_team`.
+    on or after ``founded``. Such a team passes :func:`~digitransform.domain.check_team`. For many
+    teams with distinct ids use ``st.lists(teams(tree), unique_by=lambda t: t.id)``.
     """
-    communes = tree.at_level(AdminLevel.COMMUNE)
-    if not communes:
+    if not tree.at_level(AdminLevel.COMMUNE):
         raise ValueError(f"teams: the tree under {tree.root.code} has no commune")
-    commune = draw(st.sampled_from(communes))
+    return _teams(tree, max_members)
+
+
+@st.composite
+def _teams(draw: st.DrawFn, tree: AdminTree, max_members: int) -> Team:
+    commune = draw(st.sampled_from(tree.at_level(AdminLevel.COMMUNE)))
     villages = [u.code for u in tree.children(commune.code)]
     served = draw(st.lists(st.sampled_from(villages), unique=True)) if villages else []
     members = draw(st.integers(0, max_members))

@@ -51,17 +51,20 @@ def _descriptions() -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(_DESCRIPTIONS), free_text)
 
 
-@st.composite
-def tickets(draw: st.DrawFn, tree: AdminTree) -> Ticket:
+def tickets(tree: AdminTree) -> st.SearchStrategy[Ticket]:
     """A ticket in a village of ``tree`` (its commune set to match), with 1–4 barriers and a service.
 
     ``observed_at`` comes from :func:`~digitransform.testing.moments`, so it is often near local
     midnight and written in a zone other than Vietnam's.
     """
-    villages = tree.at_level(AdminLevel.VILLAGE)
-    if not villages:
+    if not tree.at_level(AdminLevel.VILLAGE):
         raise ValueError(f"tickets: the tree under {tree.root.code} has no village")
-    village = draw(st.sampled_from(villages))
+    return _tickets(tree)
+
+
+@st.composite
+def _tickets(draw: st.DrawFn, tree: AdminTree) -> Ticket:
+    village = draw(st.sampled_from(tree.at_level(AdminLevel.VILLAGE)))
     return Ticket(
         id=draw(ticket_ids()),
         commune=tree.commune_of(village.code).code,
@@ -133,15 +136,21 @@ def _later(draw: st.DrawFn, previous: dt.datetime) -> dt.datetime:
     return (previous + step).astimezone(draw(st.sampled_from(ZONES)))
 
 
-@st.composite
-def ticket_histories(draw: st.DrawFn, tree: AdminTree, *, max_events: int = 12) -> TicketHistory:
+def ticket_histories(tree: AdminTree, *, max_events: int = 12) -> st.SearchStrategy[TicketHistory]:
     """A ticket and a valid sequence of events: lifecycle transitions and "me too" occurrences.
 
     Each event is strictly later than the one before, often exactly at local midnight or a
     microsecond before it; transitions carry what they need (a resolution; a reason or a
     ``duplicate_of`` naming another ticket). Reopening after a resolution or rejection appears.
     """
-    ticket = draw(tickets(tree))
+    return _ticket_histories(tickets(tree), max_events)
+
+
+@st.composite
+def _ticket_histories(
+    draw: st.DrawFn, ticket_strategy: st.SearchStrategy[Ticket], max_events: int
+) -> TicketHistory:
+    ticket = draw(ticket_strategy)
     events: list[TicketEvent] = []
     state = TicketState()
     at = ticket.observed_at
