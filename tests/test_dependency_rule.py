@@ -1,0 +1,181 @@
+"""The dependency rule, read from the source with ``ast``: the core imports nothing it must not.
+
+- ``digitransform.domain`` imports nothing else of the project;
+- ``digitransform.formats`` only the domain;
+- ``digitransform.indicators`` and ``digitransform.trends`` only the domain and formats;
+- nothing in ``digitransform`` imports ``feedback_service``, a web framework or a database driver.
+
+Every import counts, including those inside functions and under ``if TYPE_CHECKING:``, and
+``importlib.import_module("...")`` / ``__import__("...")`` with a literal name.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "digitransform"
+
+FORBIDDEN = frozenset(
+    {
+        "feedback_service",
+        "litestar",
+        "starlette",
+        "fastapi",
+        "flask",
+        "django",
+        "aiohttp",
+        "uvicorn",
+        "sqlalchemy",
+        "asyncpg",
+        "aiosqlite",
+        "psycopg",
+        "psycopg2",
+        "sqlite3",
+        "alembic",
+    }
+)
+"""Top-level packages no module of ``digitransform`` may import."""
+
+ALLOWED_OWN = {
+    "digitransform.domain": ("digitransform.domain",),
+    "digitransform.formats": ("digitransform.domain", "digitransform.formats"),
+    "digitransform.indicators": ("digitransform.domain", "digitransform.formats", "digitransform.indicators"),
+    "digitransform.trends": ("digitransform.domain", "digitransform.formats", "digitransform.trends"),
+}
+"""For each layer, the parts of ``digitransform`` it may import (itself included)."""
+
+
+def module_name(path: Path) -> tuple[str, bool]:
+    """The dotted name of a source file under ``src/``, and whether it is a package ``__init__``."""
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts.pop()
+    return ".".join(parts), is_package
+
+
+def imported_names(source: str, module: str, is_package: bool) -> Iterator[tuple[int, str]]:
+    """Every module name ``source`` imports, absolute, with its line number."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base)
+                target = f"{prefix}.{node.module}" if node.module else prefix
+            else:
+                target = node.module or ""
+            yield node.lineno, target
+            for alias in node.names:  # `from digitransform import formats` imports a module too
+                yield node.lineno, f"{target}.{alias.name}"
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                yield node.lineno, node.args[0].value
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def violations(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    """Every import in ``source`` (the text of ``module``) that breaks the dependency rule."""
+    layer = next((layer for layer in ALLOWED_OWN if _within(module, layer)), None)
+    found = []
+    for line, name in imported_names(source, module, is_package):
+        top = name.split(".")[0]
+        if top in FORBIDDEN:
+            found.append(f"{module}:{line}: imports {name}, which no module of digitransform may import")
+        elif layer is not None and top == "digitransform":
+            allowed = ALLOWED_OWN[layer]
+            # `from digitransform import x` yields "digitransform" and "digitransform.x": judge the latter.
+            if name != "digitransform" and not any(_within(name, a) for a in allowed):
+                found.append(f"{module}:{line}: {layer} may import only {', '.join(allowed)}, not {name}")
+    return found
+
+
+def source_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_package_has_the_layers_the_rule_is_about() -> None:
+    """The checker finds the domain's modules, so an empty scan cannot pass by accident."""
+    names = {module_name(p)[0] for p in source_files()}
+    assert "digitransform.domain.units" in names
+    assert "digitransform.domain.tickets" in names
+    assert len(names) >= 10
+
+
+@pytest.mark.parametrize("path", source_files(), ids=lambda p: str(p.relative_to(SRC)))
+def test_module_follows_the_dependency_rule(path: Path) -> None:
+    """No module of digitransform imports what its layer may not."""
+    module, is_package = module_name(path)
+    assert violations(path.read_text(encoding="utf-8"), module, is_package=is_package) == []
+
+
+# --- the checker can fail -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "is_package"),
+    [
+        ("digitransform.domain.bad", "import sqlalchemy\n", False),
+        ("digitransform.domain.bad", "from digitransform.formats import converter\n", False),
+        ("digitransform.domain.bad", "from ..indicators import engine\n", False),
+        ("digitransform.domain", "from ..formats import converter\n", True),
+        ("digitransform.domain.bad", "from digitransform import formats\n", False),
+        ("digitransform.domain.bad", "def f():\n    import digitransform.trends\n", False),
+        ("digitransform.indicators.bad", "from digitransform.trends import backlog\n", False),
+        ("digitransform.formats.bad", "from digitransform.indicators import x\n", False),
+        ("digitransform.cli.bad", "from feedback_service.api import app\n", False),
+        ("digitransform.testing.bad", "import litestar.app\n", False),
+        ("digitransform.demo", "from sqlite3 import connect\n", False),
+        (
+            "digitransform.domain.bad",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import asyncpg\n",
+            False,
+        ),
+        ("digitransform.domain.bad", "import importlib\nimportlib.import_module('psycopg')\n", False),
+        ("digitransform.domain.bad", "__import__('digitransform.indicators')\n", False),
+    ],
+)
+def test_the_checker_flags_a_bad_module(module: str, source: str, is_package: bool) -> None:
+    """A synthetic module that breaks the rule is flagged, with its line."""
+    found = violations(source, module, is_package=is_package)
+    assert found, source
+    assert all(f.startswith(f"{module}:") for f in found)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("digitransform.domain.good", "from digitransform.domain.units import AdminTree\nimport attrs\n"),
+        ("digitransform.domain.good", "from .units import AdminTree\nfrom . import periods\n"),
+        ("digitransform.indicators.good", "from digitransform.formats import converter\nimport msgspec\n"),
+        ("digitransform.indicators.good", "from digitransform import domain\n"),
+        ("digitransform.cli.good", "from digitransform.indicators import engine\nimport rich\n"),
+    ],
+)
+def test_the_checker_passes_a_good_module(module: str, source: str) -> None:
+    """Imports the rule allows are not flagged."""
+    assert violations(source, module) == []
+
+
+def test_relative_imports_resolve_from_the_package() -> None:
+    """A relative import is judged by the absolute module it names."""
+    names = [
+        n for _, n in imported_names("from ..formats import converter\n", "digitransform.domain.x", False)
+    ]
+    assert names[0] == "digitransform.formats"
+    names = [n for _, n in imported_names("from . import units\n", "digitransform.domain", True)]
+    assert names == ["digitransform.domain", "digitransform.domain.units"]
