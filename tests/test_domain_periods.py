@@ -183,3 +183,9 @@ def test_iso_week_53_exists_exactly_in_long_years(year: int) -> None:
     else:
         with pytest.raises(ValueError, match="invalid period"):
             Period.parse(f"{year}-W53")
+
+
+def test_periods_strategy_needs_a_kind() -> None:
+    """Asking the periods strategy for no kind at all is an error, not an empty strategy."""
+    with pytest.raises(ValueError, match="kinds is empty"):
+        periods([])
