@@ -225,6 +225,12 @@ def test_bad_teams_are_refused(changes: dict[str, object], message: str) -> None
         a_team(**changes)
 
 
+def test_teams_are_hashable() -> None:
+    """A frozen team can go into a set (its roles mapping is left out of the hash, not out of equality)."""
+    other_roles = a_team(roles={TeamRole.LEADER: 2})
+    assert len({a_team(), a_team(), other_roles}) == 2
+
+
 def test_team_activity_in_a_period() -> None:
     """A team is active in a span if it existed by its end and was last active on or after its start."""
     team = a_team()

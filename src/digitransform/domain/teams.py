@@ -76,7 +76,8 @@ class Team:
     members: int = attrs.field(validator=_non_negative)
     founded: dt.date
     last_active: dt.date | None = None
-    roles: Mapping[TeamRole, int] = attrs.field(factory=dict, validator=_roles_fit)
+    # Not hashed: a dict cannot be, and teams must still go into sets and dict keys.
+    roles: Mapping[TeamRole, int] = attrs.field(factory=dict, validator=_roles_fit, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if self.last_active is not None and self.last_active < self.founded:
