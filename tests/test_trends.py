@@ -32,6 +32,7 @@ from digitransform.domain import (
     local_date,
     periods_between,
 )
+from digitransform.testing import admin_trees, ticket_histories
 from digitransform.trends import (
     ALL_CATEGORIES,
     GroupBy,
@@ -255,6 +256,23 @@ def test_trend_matches_the_naive_reference(
     kind, first, last = window
     trend = unresolved_trend(tickets, kind, first, last, group_by, where=where)
     assert trend.to_dict() == naive_trend(tickets, kind, first, last, group_by, where)
+
+
+@given(st.data(), st.sampled_from((PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)), group_bys)
+def test_trend_matches_the_naive_reference_on_the_public_strategy(
+    data: st.DataObject, kind: PeriodKind, group_by: GroupBy | None
+) -> None:
+    """On histories from digitransform.testing (any zone, years apart), trend, deltas and naive agree."""
+    tree = data.draw(admin_trees(max_communes=2, max_villages=2))
+    tickets = data.draw(st.lists(ticket_histories(tree, max_events=6), max_size=5))
+    days = [local_date(m) for h in tickets for m in (h.ticket.observed_at, *(e.at for e in h.events))]
+    first = min(days, default=dt.date(2026, 1, 1)) - dt.timedelta(days=data.draw(st.integers(-40, 40)))
+    last = max(days, default=first) + dt.timedelta(days=data.draw(st.integers(-40, 40)))
+    if last < first:
+        first, last = last, first
+    trend = unresolved_trend(tickets, kind, first, last, group_by)
+    assert trend.to_dict() == naive_trend(tickets, kind, first, last, group_by, TicketFilter())
+    assert trend_from_deltas(daily_deltas(tickets), kind, first, last, group_by) == trend
 
 
 @given(ticket_sets(), windows(), group_bys, filters())
