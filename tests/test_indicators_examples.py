@@ -13,6 +13,7 @@ from digitransform.domain import (
     AdminUnit,
     Household,
     InternetAccess,
+    Label,
     Period,
     Resident,
     ServiceReport,
@@ -42,7 +43,6 @@ from digitransform.indicators import (
     build_report,
     get,
 )
-from digitransform.domain import Label
 
 BRIEF_CODES = (
     "adult_smartphone_rate",
@@ -345,13 +345,13 @@ def test_team_coverage_and_members_per_100_households() -> None:
 def test_team_outside_the_tree_is_an_error() -> None:
     """A team serving a village that is not in the tree is refused with its id."""
     team = Team("t9", "C1", ("ZZ",), members=3, founded=dt.date(2024, 1, 1))
-    with pytest.raises(ValueError, match="t9.*ZZ"):
+    with pytest.raises(ValueError, match=r"t9.*ZZ"):
         Accumulator(small_tree()).add_teams([team])
 
 
 def test_household_in_unknown_village_is_an_error() -> None:
     """A household whose village is not in the tree is refused with its id and village."""
-    with pytest.raises(ValueError, match="h-7.*'C1'"):
+    with pytest.raises(ValueError, match=r"h-7.*'C1'"):
         Accumulator(small_tree()).add_households([Household("h-7", "C1")])
 
 
