@@ -1,0 +1,196 @@
+"""``households.jsonl``: one household a line, the survey teams' door-to-door picture.
+
+Lines are decoded by msgspec into :class:`HouseholdRecord` (typed and range-checked in C, the fast
+path), then turned into domain :class:`~digitransform.domain.Household` objects. When a line fails,
+it is decoded again through the converter, whose message names the field by its JSON path and says
+what the domain allows; that slower path also has the last word, so the two can never disagree
+about what is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated
+
+import msgspec
+
+from digitransform.domain import AdminLevel, AdminTree, Household, InternetAccess, Resident
+from digitransform.formats._io import BOM, Sink, Source, open_binary_lines, open_byte_sink, source_name
+from digitransform.formats.converter import structure
+from digitransform.formats.errors import FormatError
+
+__all__ = [
+    "HouseholdRecord",
+    "ResidentRecord",
+    "iter_households_jsonl",
+    "write_households_jsonl",
+]
+
+_Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"(?s)^\S(?:.*\S)?\Z")]
+_Age = Annotated[int, msgspec.Meta(ge=0, le=130)]
+_VneidLevel = Annotated[int, msgspec.Meta(ge=0, le=2)]
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class ResidentRecord(msgspec.Struct, frozen=True, gc=False):
+    """A member as written in ``households.jsonl`` (field names are the public contract).
+
+    Frozen, so equal records can share one :class:`~digitransform.domain.Resident`.
+    """
+
+    age: _Age
+    smartphone: bool = False
+    internet_user: bool = False
+    vneid_level: _VneidLevel = 0
+    id_card: bool = False
+    payment_account: bool = False
+    digital_signature: bool = False
+    digital_skills: bool = False
+
+    def to_resident(self) -> Resident:
+        """The domain resident (its validators run again: the domain has the last word)."""
+        return Resident(
+            self.age,
+            self.smartphone,
+            self.internet_user,
+            self.vneid_level,
+            self.id_card,
+            self.payment_account,
+            self.digital_signature,
+            self.digital_skills,
+        )
+
+    @classmethod
+    def from_resident(cls, resident: Resident) -> ResidentRecord:
+        """The wire record of a domain resident."""
+        return cls(
+            resident.age,
+            resident.smartphone,
+            resident.internet_user,
+            resident.vneid_level,
+            resident.id_card,
+            resident.payment_account,
+            resident.digital_signature,
+            resident.digital_skills,
+        )
+
+
+class HouseholdRecord(msgspec.Struct, gc=False):
+    """A line of ``households.jsonl`` (field names are the public contract; unknown keys are ignored).
+
+    Decoding checks types and ranges as the domain does, so a fast path may count records without
+    building domain objects; whether ``village`` is a village of the tree is the caller's check.
+    """
+
+    id: _Code
+    village: _Code
+    internet: InternetAccess = InternetAccess.NONE
+    other_smart_devices: _Count = 0
+    members: tuple[ResidentRecord, ...] = ()
+
+    def to_household(self, residents: dict[ResidentRecord, Resident] | None = None) -> Household:
+        """The domain household. ``residents`` caches equal members, which are very common."""
+        if residents is None:
+            members = [m.to_resident() for m in self.members]
+        else:
+            members = []
+            for m in self.members:
+                resident = residents.get(m)
+                if resident is None:
+                    resident = residents[m] = m.to_resident()
+                members.append(resident)
+        return Household(self.id, self.village, self.internet, self.other_smart_devices, members)
+
+    @classmethod
+    def from_household(cls, household: Household) -> HouseholdRecord:
+        """The wire record of a domain household."""
+        return cls(
+            household.id,
+            household.village,
+            household.internet,
+            household.other_smart_devices,
+            tuple(ResidentRecord.from_resident(m) for m in household.members),
+        )
+
+
+_DECODER = msgspec.json.Decoder(HouseholdRecord)
+_ENCODER = msgspec.json.Encoder()
+_CACHE_LIMIT = 1 << 16
+"""Distinct residents kept for sharing; there are at most 131 × 3 × 2⁶ of them, so this rarely clears."""
+
+
+def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iterator[Household]:
+    """Stream the households of a JSON Lines file, one a line; blank lines are skipped.
+
+    With ``tree``, a household whose ``village`` is not a village of the tree is an error too.
+    Raises :class:`FormatError` at the first bad line, naming the file, the line and the field
+    (``households.jsonl:12: $.members[2].age: must be between 0 and 130, got -1``).
+    """
+    source = source_name(src)
+    villages = None if tree is None else {u.code for u in tree.at_level(AdminLevel.VILLAGE)}
+    decode = _DECODER.decode
+    residents: dict[ResidentRecord, Resident] = {}
+    number = 0
+    with open_binary_lines(src) as lines:
+        iterator = iter(lines)
+        while True:
+            try:
+                line = next(iterator)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number + 1) from None
+            number += 1
+            if number == 1:
+                line = line.removeprefix(BOM) if isinstance(line, str) else line.removeprefix(BOM.encode())
+            if not line.strip():
+                continue
+            try:
+                household = decode(line).to_household(residents)
+            except (msgspec.ValidationError, ValueError):
+                household = structure(_plain(line, source, number), Household, source=source, line=number)
+            except msgspec.DecodeError as exc:
+                raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
+            if villages is not None and household.village not in villages:
+                found = tree.get(household.village) if tree is not None else None
+                what = "not a unit" if found is None else f"a {found.level.value}, not a village"
+                raise FormatError(
+                    f"{household.village!r} is {what} of {tree.root.code if tree else ''}",
+                    source=source,
+                    line=number,
+                    path="$.village",
+                )
+            if len(residents) > _CACHE_LIMIT:
+                residents.clear()
+            yield household
+
+
+def _plain(line: bytes | str, source: str, number: int) -> object:
+    try:
+        return msgspec.json.decode(line)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number) from None
+    except msgspec.DecodeError as exc:  # pragma: no cover - the typed decoder found it valid JSON
+        raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
+
+
+def write_households_jsonl(households: Iterable[Household], dst: Sink) -> int:
+    """Write one household a line (UTF-8 JSON, contract field order); returns how many were written.
+
+    Streams: memory stays bounded however many households come.
+    """
+    count = 0
+    buffer = bytearray()
+    encode_into = _ENCODER.encode_into
+    from_household = HouseholdRecord.from_household
+    with open_byte_sink(dst) as write:
+        for household in households:
+            encode_into(from_household(household), buffer, -1)
+            buffer.extend(b"\n")
+            count += 1
+            if len(buffer) >= 1 << 20:
+                write(bytes(buffer))
+                buffer.clear()
+        if buffer:
+            write(bytes(buffer))
+    return count
