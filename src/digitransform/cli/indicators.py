@@ -1,14 +1,279 @@
-"""The ``digitransform indicators`` sub-command (placeholder until its issue lands)."""
+"""The ``digitransform indicators`` sub-command: a report from the four interchange files.
+
+Household indicators describe the snapshot in ``households.jsonl``; flows are summed over the service
+reports lying in ``--period``; a team is active in the period if it was last active in it or after
+its start. Indicators whose input file is not given are left out. Bad input ends with exit status 2
+and a message naming the file, the line and the field, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-__all__ = ["register"]
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from digitransform.domain import AdminLevel, AdminTreeError, Period
+from digitransform.formats import (
+    FormatError,
+    FormatErrors,
+    load_tree,
+    read_service_reports_csv,
+    read_teams_csv,
+)
+from digitransform.indicators import (
+    DEFAULT_REPORT,
+    Accumulator,
+    EarlierReportError,
+    IndicatorDefinition,
+    Source,
+    build_report,
+    count_households_file,
+    read_earlier_json,
+    to_csv,
+    to_json,
+    to_table,
+)
+
+__all__ = ["register", "run"]
+
+PROGRESS_FROM_BYTES = 32 << 20
+"""Show a progress bar for households files at least this large (when stderr is a terminal)."""
+
+
+class UsageError(Exception):
+    """A problem with the command line or the input, reported in one line with exit status 2."""
 
 
 def register(commands: Any) -> None:
     """Add the sub-command to the parser's sub-commands."""
-    parser: argparse.ArgumentParser = commands.add_parser("indicators", help="(not yet available)")
-    parser.set_defaults(run=lambda _args: 1)
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "indicators",
+        help="compute the indicator report for a province",
+        description="Indicators for every unit of the tree: counts, value, target, gap and rank. "
+        "Roll-ups sum numerators and denominators; rates are never averaged.",
+    )
+    parser.add_argument("--units", required=True, type=Path, help="units.csv (the admin tree)")
+    parser.add_argument("--households", required=True, type=Path, help="households.jsonl")
+    parser.add_argument("--teams", type=Path, help="teams.csv (adds the team indicators)")
+    parser.add_argument(
+        "--service-reports", type=Path, help="service_reports.csv (adds the public-service indicators)"
+    )
+    parser.add_argument("--period", help="reporting period: 2025, 2025-Q3, 2025-07, 2025-W07 or 2025-07-14")
+    parser.add_argument(
+        "--level",
+        choices=[level.value for level in AdminLevel],
+        default=AdminLevel.VILLAGE.value,
+        help="show this level and the levels above (default: every level, villages included)",
+    )
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--workers", type=int, default=1, help="processes counting the households file")
+    parser.add_argument("--compare", type=Path, help="an earlier JSON report: adds the change since")
+    parser.add_argument(
+        "--indicator",
+        action="append",
+        metavar="CODE",
+        help="only this indicator (repeatable; default: every one the given files allow)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="CODE.NAME=VALUE",
+        help="set an indicator parameter, e.g. adult_smartphone_rate.adult_age=21 or "
+        "on_time_rate.method=late_inclusive",
+    )
+    parser.add_argument("--year", type=int, help="the year whose targets apply (default: the period's)")
+    parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sub-command; 0 on success, 2 on bad input."""
+    errors = Console(stderr=True)
+    try:
+        return _run(args, errors)
+    except UsageError as exc:
+        errors.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    except (FormatError, EarlierReportError) as exc:
+        errors.print(f"[red]error:[/] {_escape(str(exc))}", highlight=False, soft_wrap=True)
+    except FormatErrors as exc:
+        for error in exc.errors:
+            errors.print(f"[red]error:[/] {_escape(str(error))}", highlight=False, soft_wrap=True)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else ""
+        errors.print(f"[red]error:[/] cannot read {_escape(str(where))}: {exc.strerror}", highlight=False)
+    return 2
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def _run(args: argparse.Namespace, errors: Console) -> int:
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    period = _period(args.period)
+    tree = _tree(args.units)
+    indicators = _indicators(args)
+    accumulator = Accumulator(tree, indicators, period)
+    if args.teams is not None:
+        _add(accumulator.add_teams, read_teams_csv(args.teams, tree), args.teams)
+    if args.service_reports is not None:
+        reports = read_service_reports_csv(args.service_reports, tree)
+        _add(accumulator.add_service_reports, reports, args.service_reports)
+    with _progress(args.households, errors) as on_progress:
+        count_households_file(args.households, accumulator, workers=args.workers, on_progress=on_progress)
+    if accumulator.skipped_reports:
+        errors.print(
+            f"note: {accumulator.skipped_reports} service report(s) overlap {period} without lying "
+            "inside it and were not counted",
+            highlight=False,
+        )
+    report = build_report(accumulator, year=args.year, down_to=AdminLevel(args.level))
+    if args.compare is not None:
+        earlier_period, values = read_earlier_json(args.compare.read_bytes(), args.compare.name)
+        report = report.against(values, earlier_period or args.compare.name)
+    _write(report, args)
+    return 0
+
+
+def _period(text: str | None) -> Period | None:
+    if text is None:
+        return None
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}") from None
+
+
+def _tree(path: Path) -> Any:
+    try:
+        return load_tree(path)
+    except AdminTreeError as exc:  # in case a reader lets the domain's error through
+        raise UsageError(f"{path.name}: {exc}") from None
+
+
+def _add(add: Any, items: Sequence[Any], path: Path) -> None:
+    try:
+        add(items)
+    except ValueError as exc:
+        raise UsageError(f"{path.name}: {exc}") from None
+
+
+def _indicators(args: argparse.Namespace) -> list[IndicatorDefinition]:
+    available = {Source.HOUSEHOLDS}
+    if args.teams is not None:
+        available.add(Source.TEAMS)
+    if args.service_reports is not None:
+        available.add(Source.SERVICE_REPORTS)
+    chosen = list(DEFAULT_REPORT)
+    if args.indicator:
+        known = {d.code for d in chosen}
+        for code in args.indicator:
+            if code not in known:
+                raise UsageError(
+                    f"--indicator: unknown indicator {code!r}; known: {', '.join(sorted(known))}"
+                )
+        chosen = [d for d in chosen if d.code in set(args.indicator)]
+        for definition in chosen:
+            if definition.source not in available:
+                raise UsageError(f"{definition.code} needs --{definition.source.value.replace('_', '-')}")
+    else:
+        chosen = [d for d in chosen if d.source in available]
+    for setting in args.param:
+        chosen = _with_param(chosen, setting)
+    unique: dict[tuple[str, str | None], IndicatorDefinition] = {}
+    for definition in chosen:
+        unique.setdefault(definition.key, definition)
+    return list(unique.values())
+
+
+def _with_param(definitions: list[IndicatorDefinition], setting: str) -> list[IndicatorDefinition]:
+    target, _, text = setting.partition("=")
+    code, _, name = target.partition(".")
+    if not (code and name and _):
+        raise UsageError(f"--param {setting!r}: expected CODE.NAME=VALUE")
+    matching = [d for d in definitions if d.code == code]
+    if not matching:
+        raise UsageError(f"--param {setting!r}: {code!r} is not in the report")
+    out = []
+    for definition in definitions:
+        if definition.code == code:
+            parameter = next((p for p in definition.parameters if p.name == name), None)
+            if parameter is None:
+                names = ", ".join(p.name for p in definition.parameters) or "none"
+                raise UsageError(
+                    f"--param {setting!r}: {code} has no parameter {name!r} (parameters: {names})"
+                )
+            value: Any = text
+            if isinstance(parameter.default, bool):
+                value = text.lower() in ("1", "true", "yes")
+            elif isinstance(parameter.default, int):
+                value = _number(text, int, setting)
+            elif isinstance(parameter.default, float):
+                value = _number(text, float, setting)
+            try:
+                definition = definition.with_parameters(**{name: value})
+            except ValueError as exc:
+                raise UsageError(f"--param {setting!r}: {exc}") from None
+        out.append(definition)
+    return out
+
+
+def _number(text: str, kind: type[int] | type[float], setting: str) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"--param {setting!r}: {text!r} is not a number") from None
+
+
+@contextmanager
+def _progress(path: Path, errors: Console) -> Iterator[Any]:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    if size < PROGRESS_FROM_BYTES or not errors.is_terminal:
+        yield None
+        return
+    # No refresh thread: worker processes may be forked while the bar is shown.
+    progress = Progress(
+        TextColumn("counting households"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+        auto_refresh=False,
+    )
+    task = progress.add_task("households", total=size)
+    with progress:
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            progress.refresh()
+
+        yield advance
+
+
+def _write(report: Any, args: argparse.Namespace) -> None:
+    if args.format == "table":
+        if args.output is not None:
+            with args.output.open("w", encoding="utf-8") as out:
+                to_table(report, Console(file=out, width=120))
+        else:
+            to_table(report, Console())
+        return
+    data = to_json(report) if args.format == "json" else to_csv(report)
+    if args.output is not None:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()

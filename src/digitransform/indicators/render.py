@@ -108,7 +108,7 @@ def to_json(report: Report) -> bytes:
         head["skipped_reports"] = report.skipped_reports
     encode = msgspec.json.encode
     results = b",\n".join(encode(record) for record in report_records(report))
-    return encode(head)[:-1] + b', "results": [\n' + results + b"\n]}\n"
+    return encode(head)[:-1] + b',"results":[\n' + results + b"\n]}\n"
 
 
 def to_csv(report: Report) -> bytes:

@@ -24,7 +24,8 @@ from typing import Annotated, Any
 import attrs
 import msgspec
 
-from digitransform.domain import AdminTree, InternetAccess, Period
+from digitransform.domain import AdminTree, Household, InternetAccess, Period
+from digitransform.formats import FormatError, from_json
 from digitransform.indicators.accumulator import Accumulator
 from digitransform.indicators.definitions import IndicatorDefinition
 
@@ -36,10 +37,12 @@ __all__ = [
     "count_households_file",
 ]
 
-CHUNK_BYTES = 1 << 20
-"""How much of the file is decoded at once: large enough to amortise calls, small enough for the cache."""
+CHUNK_BYTES = 1 << 16
+"""How much of the file is decoded at once: enough to amortise the calls, little enough that the decoded
+records stay in the CPU cache (1 MiB chunks measured 30 % slower than 64 KiB on a 1.3 M-household file)."""
 
 _MIN_PART_BYTES = 8 << 20
+_BOM = "\ufeff".encode()
 
 Progress = Callable[[int], None]
 """Called with the number of bytes just counted."""
@@ -64,11 +67,14 @@ class ResidentLine(msgspec.Struct, frozen=True, gc=False):
 class HouseholdLine(msgspec.Struct, gc=False):
     """A line of ``households.jsonl``, validated like :class:`~digitransform.domain.Household`.
 
-    Whether ``village`` is a village of the tree is checked while counting.
+    Like :class:`digitransform.formats.HouseholdRecord` but without its regular expressions, which
+    cost a microsecond per household: whether ``village`` is a village of the tree is checked while
+    counting, and surrounding spaces in an ``id`` (which no indicator reads) are left to the full
+    reader, :func:`digitransform.formats.iter_households_jsonl`.
     """
 
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S(?:.*\S)?$")]
-    village: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    village: str
     internet: InternetAccess = InternetAccess.NONE
     other_smart_devices: Annotated[int, msgspec.Meta(ge=0)] = 0
     members: tuple[ResidentLine, ...] = ()
@@ -154,6 +160,10 @@ def _chunks(path: str, start: int, end: int | None) -> Iterator[bytes]:
     with open(path, "rb") as f:
         f.seek(start)
         position, rest = start, b""
+        if start == 0:
+            rest = f.read(len(_BOM))
+            position = len(rest)
+            rest = rest.removeprefix(_BOM)
         while end is None or position < end:
             size = CHUNK_BYTES if end is None else min(CHUNK_BYTES, end - position)
             block = f.read(size)
@@ -203,11 +213,8 @@ def _find_bad_line(
         number = lines_before + i + 1
         try:
             record = _DECODER.decode(line)
-        except msgspec.ValidationError as exc:
-            message, _, where = str(exc).partition(" - at `")
-            return _BadLine(number, where.rstrip("`") or "$", message)
-        except msgspec.DecodeError as exc:
-            return _BadLine(number, "$", f"not valid JSON: {exc}")
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return _explain(line, number, exc)
         if record.village not in counters:
             found = tree.get(record.village)
             problem = "not a unit" if found is None else f"a {found.level.value}, not a village"
@@ -215,9 +222,19 @@ def _find_bad_line(
     return _BadLine(lines_before + 1, "$", "unreadable lines")  # pragma: no cover - decode_lines agreed
 
 
-def _format_error(path: str, start: int, bad: _BadLine) -> FormatError:
-    from digitransform.formats.errors import FormatError
+def _explain(line: bytes, number: int, exc: Exception) -> _BadLine:
+    """The reader's own message for a bad line (in the domain's words), or msgspec's."""
+    try:
+        from_json(line, Household, line=number)
+    except FormatError as error:
+        return _BadLine(number, error.path or "$", error.message)
+    if isinstance(exc, msgspec.DecodeError):  # pragma: no cover - from_json agrees on JSON syntax
+        return _BadLine(number, "$", f"not valid JSON: {exc}")
+    message, _, where = str(exc).partition(" - at `")
+    return _BadLine(number, where.rstrip("`") or "$", message)
 
+
+def _format_error(path: str, start: int, bad: _BadLine) -> FormatError:
     lines_before = 0
     if start:
         with open(path, "rb") as f:

@@ -1,0 +1,415 @@
+"""Benchmark: the indicator report for a province of 1.3 million households, against polars, pandas
+and the bare msgspec loop.
+
+    python bench/indicators.py                  # 1.3 M households (generated once into bench/out/)
+    python bench/indicators.py --households 100000 --skip-pandas
+
+Each contender runs in its own subprocess, after its imports, on the same ``households.jsonl``:
+
+- ``engine``: the library's full report (every household indicator at every level, rendered as
+  JSON), one process, then ``--workers 2``;
+- ``polars`` and ``pandas``: the same village aggregates, rolled up to communes and the province,
+  written the way a data analyst would (benchmark-only dependencies);
+- ``floor``: the floor for Python, a bare loop that decodes each line with msgspec into typed
+  Structs and counts six aggregates, nothing else.
+
+Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded);
+peak memory is the subprocess's maximum resident set size, from ``os.wait4``. With worker processes
+the figure is the parent's peak plus each worker's (an upper bound: forked pages are shared). Every
+contender prints the province's counts, and the harness checks they agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+CHECKS = ("households", "adults", "adult_smartphone", "over15", "over15_internet", "fibre")
+"""Province totals every contender reports; the floor counts exactly these six."""
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def dataset(households: int, seed: int) -> Path:
+    """The directory with ``units.csv`` and ``households.jsonl``, generated on first use."""
+    try:
+        from digitransform import demo  # type: ignore[attr-defined]
+    except ImportError:
+        demo = None
+    source = "demo" if demo is not None else "bench"
+    folder = OUT / f"province-{source}-{households}-{seed}"
+    if (folder / "households.jsonl").exists() and (folder / "units.csv").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if demo is not None:
+        demo.generate(folder, households=households, seed=seed)
+    else:
+        _generate(folder, households, seed)
+    print(f"generated {households:,} households ({source}) in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def _generate(folder: Path, households: int, seed: int) -> None:
+    """A synthetic province shaped on An Giang: 102 communes, about 1,035 villages, grouped by village."""
+    import msgspec
+
+    rng = random.Random(seed)
+    communes = [f"{91000 + 7 * i:05d}" for i in range(102)]
+    villages = [(c, f"{c}{j + 1:03d}") for i, c in enumerate(communes) for j in range(9 + (i % 3 == 0) * 3)]
+    with (folder / "units.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "name", "level", "parent_code"])
+        writer.writerow(["91", "Tỉnh An Giang", "province", ""])
+        for i, c in enumerate(communes):
+            writer.writerow([c, f"Xã An Giang {i + 1}", "commune", "91"])
+        for j, (c, v) in enumerate(villages):
+            writer.writerow([v, f"Ấp {j + 1}", "village", c])
+    encode = msgspec.json.encode
+    nets = ("fibre", "fibre", "fibre", "mobile", "mobile", "none", "fixed")
+    with (folder / "households.jsonl").open("wb") as f:
+        for i in range(households):
+            _, village = villages[i * len(villages) // households]
+            good = rng.random() < 0.5  # better-connected villages and households
+            members = []
+            for _ in range(rng.choice((1, 2, 3, 3, 4, 4, 4, 5, 5, 6))):
+                age = min(100, int(rng.triangular(0, 95, 30)))
+                p_phone = (
+                    (0.93 if good else 0.8) if 15 <= age < 60 else (0.5 if age >= 60 else 0.3 * (age >= 10))
+                )
+                phone = rng.random() < p_phone
+                members.append(
+                    {
+                        "age": age,
+                        "smartphone": phone,
+                        "internet_user": phone and rng.random() < 0.9,
+                        "vneid_level": rng.choice((2, 2, 2, 2, 1, 0))
+                        if age >= 14
+                        else (1 if age >= 6 else 0),
+                        "id_card": age >= 14 and rng.random() < 0.95,
+                        "payment_account": age >= 15 and rng.random() < 0.7,
+                        "digital_signature": age >= 18 and rng.random() < 0.2,
+                        "digital_skills": phone and rng.random() < 0.75,
+                    }
+                )
+            household = {
+                "id": f"h-{i:07d}",
+                "village": village,
+                "internet": rng.choice(nets),
+                "other_smart_devices": rng.choice((0, 0, 0, 1, 2)),
+                "members": members,
+            }
+            f.write(encode(household))
+            f.write(b"\n")
+
+
+# --- contenders (each runs in its own subprocess) ---------------------------------------------
+
+
+def run_engine(folder: Path, workers: int) -> dict[str, int]:
+    """The library's full household report, every level, rendered as JSON."""
+    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, to_json
+    from digitransform.indicators.scan import count_households_file
+
+    tree = _tree(folder)
+    household_indicators = [d for d in DEFAULT_REPORT if d.source is Source.HOUSEHOLDS]
+    accumulator = Accumulator(tree, household_indicators)
+    count_households_file(folder / "households.jsonl", accumulator, workers=workers)
+    report = build_report(accumulator, year=2025)
+    rendered = to_json(report)
+    assert rendered
+    root = tree.root.code
+    adult = report.row(root, "adult_smartphone_rate")
+    internet = report.row(root, "internet_user_rate")
+    return {
+        "households": report.row(root, "household_fibre_rate").denominator,
+        "adults": adult.denominator,
+        "adult_smartphone": adult.numerator,
+        "over15": internet.denominator,
+        "over15_internet": internet.numerator,
+        "fibre": report.row(root, "household_fibre_rate").numerator,
+    }
+
+
+def _tree(folder: Path) -> Any:
+    try:
+        from digitransform.formats import load_tree
+    except ImportError:  # until the formats package lands
+        from digitransform.domain import AdminLevel, AdminTree, AdminUnit
+
+        with (folder / "units.csv").open(encoding="utf-8") as f:
+            return AdminTree(
+                AdminUnit(r["code"], r["name"], AdminLevel(r["level"]), r["parent_code"] or None)
+                for r in csv.DictReader(f)
+            )
+    return load_tree(folder / "units.csv")
+
+
+def run_floor(folder: Path) -> dict[str, int]:
+    """Decode each line into typed Structs and count six aggregates: Python's floor for this job."""
+    import msgspec
+
+    from digitransform.domain import InternetAccess
+    from digitransform.indicators.scan import HouseholdLine
+
+    decode = msgspec.json.Decoder(HouseholdLine).decode
+    FIBRE = InternetAccess.FIBRE
+    households = adults = adult_smartphone = over15 = over15_internet = fibre = 0
+    with (folder / "households.jsonl").open("rb") as f:
+        for line in f:
+            household = decode(line)
+            households += 1
+            if household.internet is FIBRE:
+                fibre += 1
+            for m in household.members:
+                if m.age >= 15:
+                    over15 += 1
+                    if m.internet_user:
+                        over15_internet += 1
+                    if m.age >= 18:
+                        adults += 1
+                        if m.smartphone:
+                            adult_smartphone += 1
+    return dict(
+        zip(CHECKS, (households, adults, adult_smartphone, over15, over15_internet, fibre), strict=True)
+    )
+
+
+def _units(folder: Path) -> dict[str, str]:
+    with (folder / "units.csv").open(encoding="utf-8") as f:
+        return {row["code"]: row["parent_code"] for row in csv.DictReader(f)}
+
+
+def run_polars(folder: Path) -> dict[str, int]:
+    """The same aggregates with polars: read, explode members, group by village, roll up, divide."""
+    import polars as pl
+
+    member = pl.Struct(
+        {
+            "age": pl.Int64,
+            "smartphone": pl.Boolean,
+            "internet_user": pl.Boolean,
+            "vneid_level": pl.Int64,
+            "id_card": pl.Boolean,
+            "payment_account": pl.Boolean,
+            "digital_signature": pl.Boolean,
+            "digital_skills": pl.Boolean,
+        }
+    )
+    schema = {
+        "id": pl.String,
+        "village": pl.String,
+        "internet": pl.String,
+        "other_smart_devices": pl.Int64,
+        "members": pl.List(member),
+    }
+    df = pl.read_ndjson(folder / "households.jsonl", schema=schema)
+    e = pl.element().struct
+    has_phone = pl.col("members").list.eval(e.field("smartphone")).list.any()
+    household_counts = df.group_by("village").agg(
+        households=pl.len(),
+        fibre=(pl.col("internet") == "fibre").sum(),
+        internet=(pl.col("internet") != "none").sum(),
+        smartphone=has_phone.sum(),
+        no_device=((~has_phone) & (pl.col("other_smart_devices") == 0)).sum(),
+        core=pl.col("members")
+        .list.eval((e.field("age") >= 15) & e.field("smartphone") & e.field("digital_skills"))
+        .list.any()
+        .sum(),
+    )
+    age = pl.col("age")
+    people = df.select("village", "members").explode("members").unnest("members")
+    person_counts = people.group_by("village").agg(
+        adults=(age >= 18).sum(),
+        adult_smartphone=((age >= 18) & pl.col("smartphone")).sum(),
+        adult_signature=((age >= 18) & pl.col("digital_signature")).sum(),
+        over15=(age >= 15).sum(),
+        over15_smartphone=((age >= 15) & pl.col("smartphone")).sum(),
+        over15_internet=((age >= 15) & pl.col("internet_user")).sum(),
+        over15_payment=((age >= 15) & pl.col("payment_account")).sum(),
+        eligible=((age >= 14) & pl.col("id_card")).sum(),
+        eligible_level2=((age >= 14) & pl.col("id_card") & (pl.col("vneid_level") == 2)).sum(),
+        working=age.is_between(15, 60).sum(),
+        working_skills=(age.is_between(15, 60) & pl.col("digital_skills")).sum(),
+    )
+    villages = household_counts.join(person_counts, on="village", how="left").fill_null(0)
+    parents = _units(folder)
+    links = pl.DataFrame({"village": list(parents), "commune": list(parents.values())})
+    villages = villages.join(links, on="village")
+    sums = [pl.col(c).sum() for c in villages.columns if c not in ("village", "commune")]
+    communes = villages.group_by("commune").agg(sums)
+    province = communes.select(sums)
+    for frame in (villages, communes, province):  # the rates at every level: ratio of sums
+        frame.with_columns(
+            adult_smartphone_rate=100 * pl.col("adult_smartphone") / pl.col("adults"),
+            household_fibre_rate=100 * pl.col("fibre") / pl.col("households"),
+            household_digital_core_rate=100 * pl.col("core") / pl.col("households"),
+            vneid_level2_rate=100 * pl.col("eligible_level2") / pl.col("eligible"),
+        )
+    row = province.row(0, named=True)
+    return {k: int(row[k]) for k in CHECKS}
+
+
+def run_pandas(folder: Path) -> dict[str, int]:
+    """The same aggregates with pandas: read JSON Lines, flatten members, group by village, roll up."""
+    import itertools
+
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_json(folder / "households.jsonl", lines=True, dtype={"id": str, "village": str})
+    sizes = df["members"].str.len().to_numpy()
+    people = pd.DataFrame.from_records(list(itertools.chain.from_iterable(df["members"])))
+    people["village"] = np.repeat(df["village"].to_numpy(), sizes)
+    people["household"] = np.repeat(np.arange(len(df)), sizes)
+    age = people["age"]
+    adult, over15, working = age >= 18, age >= 15, age.between(15, 60)
+    eligible = (age >= 14) & people["id_card"]
+    person_flags = pd.DataFrame(
+        {
+            "village": people["village"],
+            "adults": adult,
+            "adult_smartphone": adult & people["smartphone"],
+            "adult_signature": adult & people["digital_signature"],
+            "over15": over15,
+            "over15_smartphone": over15 & people["smartphone"],
+            "over15_internet": over15 & people["internet_user"],
+            "over15_payment": over15 & people["payment_account"],
+            "eligible": eligible,
+            "eligible_level2": eligible & (people["vneid_level"] == 2),
+            "working": working,
+            "working_skills": working & people["digital_skills"],
+        }
+    )
+    person_counts = person_flags.groupby("village").sum()
+    core = over15 & people["smartphone"] & people["digital_skills"]
+    per_household = (
+        pd.DataFrame({"phone": people["smartphone"], "core": core}).groupby(people["household"]).any()
+    )
+    has_phone = per_household["phone"].reindex(range(len(df)), fill_value=False).to_numpy()
+    has_core = per_household["core"].reindex(range(len(df)), fill_value=False).to_numpy()
+    household_flags = pd.DataFrame(
+        {
+            "village": df["village"],
+            "households": 1,
+            "fibre": df["internet"] == "fibre",
+            "internet": df["internet"] != "none",
+            "smartphone": has_phone,
+            "no_device": ~has_phone & (df["other_smart_devices"] == 0),
+            "core": has_core,
+        }
+    )
+    villages = household_flags.groupby("village").sum().join(person_counts, how="left").fillna(0)
+    parents = _units(folder)
+    villages["commune"] = villages.index.map(parents)
+    communes = villages.groupby("commune").sum()
+    province = communes.sum()
+    for frame in (villages, communes):  # the rates at every level: ratio of sums
+        frame["adult_smartphone_rate"] = 100 * frame["adult_smartphone"] / frame["adults"]
+        frame["household_fibre_rate"] = 100 * frame["fibre"] / frame["households"]
+    return {k: int(province[k]) for k in CHECKS}
+
+
+CONTENDERS: dict[str, Callable[[Path], dict[str, int]]] = {
+    "engine": lambda folder: run_engine(folder, 1),
+    "engine --workers 2": lambda folder: run_engine(folder, 2),
+    "polars": run_polars,
+    "pandas": run_pandas,
+    "floor": run_floor,
+}
+
+
+def _child(name: str, folder: Path) -> None:
+    """Run one contender and print its timing and counts as JSON on stdout."""
+    work = CONTENDERS[name]
+    # Import outside the timed part, as any long-lived job would have.
+    if name.startswith("engine") or name == "floor":
+        import digitransform.indicators  # noqa: F401
+    elif name == "polars":
+        import polars  # noqa: F401
+    elif name == "pandas":
+        import pandas  # noqa: F401
+    started = time.perf_counter()
+    counts = work(folder)
+    seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"seconds": seconds, "counts": counts, "children_maxrss_kib": children}))
+
+
+def _measure(name: str, folder: Path, workers: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", name, "--data", str(folder)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{name} failed with status {process.returncode}")
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    peak_kib = usage.ru_maxrss
+    if workers > 1:  # wait4's figure is the largest of the tree; count the parent and each worker
+        peak_kib = peak_kib + workers * result["children_maxrss_kib"]
+    result["peak_mib"] = peak_kib / 1024
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--households", type=int, default=1_300_000)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--skip-pandas", action="store_true", help="leave pandas out (slowest, most memory)")
+    parser.add_argument("--only", action="append", choices=list(CONTENDERS), help="run only these")
+    parser.add_argument("--child", choices=list(CONTENDERS), help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.data)
+        return
+    folder = dataset(args.households, args.seed)
+    size = (folder / "households.jsonl").stat().st_size
+    print(f"data: {folder} ({size / 2**20:,.0f} MiB, {args.households:,} households)")
+    names = args.only or [n for n in CONTENDERS if not (args.skip_pandas and n == "pandas")]
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        workers = 2 if "--workers 2" in name else 1
+        results[name] = _measure(name, folder, workers)
+        r = results[name]
+        print(f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB", flush=True)
+    reference = next(iter(results.values()))["counts"]
+    for name, r in results.items():
+        if r["counts"] != reference:
+            raise SystemExit(f"{name} disagrees: {r['counts']} != {reference}")
+    print("all contenders agree on the province's counts:", reference)
+    _table(results)
+
+
+def _table(results: dict[str, dict[str, Any]]) -> None:
+    polars = results.get("polars")
+    floor = results.get("floor")
+    print()
+    print("| contender | time (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor | memory ÷ polars |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        vs_polars = f"{r['seconds'] / polars['seconds']:.2f}" if polars else "–"
+        vs_floor = f"{r['seconds'] / floor['seconds']:.2f}" if floor else "–"
+        mem = f"{r['peak_mib'] / polars['peak_mib']:.3f}" if polars else "–"
+        print(f"| {name} | {r['seconds']:.2f} | {r['peak_mib']:.0f} | {vs_polars} | {vs_floor} | {mem} |")
+
+
+if __name__ == "__main__":
+    main()
