@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from digitransform.domain import AdminLevel, AdminTree, AdminUnit, Household, Resident
 from digitransform.formats import FormatError, write_households_jsonl
-from digitransform.indicators import DEFAULT_REPORT, Accumulator, byte_ranges, count_households_file, scan
+from digitransform.indicators import (
+    DEFAULT_REPORT,
+    Accumulator,
+    byte_ranges,
+    count_households_file,
+    count_households_lines,
+    scan,
+)
 from digitransform.testing import admin_trees, households_in
 
 TREE = AdminTree.from_units(
@@ -158,3 +165,22 @@ def test_bad_line_far_into_the_file_with_workers(tmp_path: Path, monkeypatch: py
     with pytest.raises(FormatError) as caught:
         count_households_file(file, Accumulator(TREE), workers=2)
     assert (caught.value.line, caught.value.path) == (701, "$.other_smart_devices")
+
+
+def test_lines_in_memory_count_like_the_file(tmp_path: Path) -> None:
+    """Lines held in memory (a Dask or Spark partition) count exactly like the file they came from."""
+    path = write(tmp_path / "households.jsonl", sample(500))
+    from_file = Accumulator(TREE)
+    count_households_file(path, from_file)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    halves = Accumulator(TREE), Accumulator(TREE)
+    assert count_households_lines(lines[:200], halves[0]) == 200
+    assert count_households_lines([line.encode() for line in lines[200:]], halves[1]) == 300
+    assert halves[0].merge(halves[1]).counts == from_file.counts
+
+
+def test_bad_line_in_memory_names_its_position() -> None:
+    """A bad line among lines in memory is named by its position and the source given."""
+    lines = ['{"id": "h-1", "village": "A"}', "", '{"id": "h-2", "village": "A", "members": [{"age": 131}]}']
+    with pytest.raises(FormatError, match=r"part-7:3: \$\.members\[0\]\.age"):
+        count_households_lines(lines, Accumulator(TREE), source="part-7")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,11 +255,15 @@ def _progress(path: Path, errors: Console) -> Iterator[Any]:
         auto_refresh=False,
     )
     task = progress.add_task("households", total=size)
+    shown = [0.0]
     with progress:
 
         def advance(n: int) -> None:
             progress.advance(task, n)
-            progress.refresh()
+            now = time.monotonic()
+            if now - shown[0] >= 0.1:  # redraw ten times a second, not once per chunk
+                shown[0] = now
+                progress.refresh()
 
         yield advance
 

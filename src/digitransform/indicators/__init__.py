@@ -67,7 +67,13 @@ from digitransform.indicators.render import (
 )
 from digitransform.indicators.report import Report, ReportRow, RowKey, build_report
 from digitransform.indicators.rollup import ABOVE_FACTOR, BELOW_ZERO, IndicatorValue, roll_up, value_of
-from digitransform.indicators.scan import HouseholdLine, ResidentLine, byte_ranges, count_households_file
+from digitransform.indicators.scan import (
+    HouseholdLine,
+    ResidentLine,
+    byte_ranges,
+    count_households_file,
+    count_households_lines,
+)
 
 __all__ = [
     "ABOVE_FACTOR",
@@ -116,6 +122,7 @@ __all__ = [
     "byte_ranges",
     "compile_plan",
     "count_households_file",
+    "count_households_lines",
     "get",
     "read_earlier_json",
     "report_records",

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from rich.console import Console
-from rich.table import Table
 
 from digitransform.indicators.report import Report, ReportRow, RowKey
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "COLUMNS",
@@ -92,8 +93,13 @@ def _record(row: ReportRow, compared: bool) -> dict[str, Any]:
 
 def report_records(report: Report) -> list[dict[str, Any]]:
     """Every row as a plain dict with the keys of :data:`COLUMNS`."""
+    return list(_records(report))
+
+
+def _records(report: Report) -> Iterator[dict[str, Any]]:
+    # One at a time: a province has some twenty thousand rows, and their dicts add up.
     compared = report.earlier_period is not None or any(r.previous_value is not None for r in report.rows)
-    return [_record(row, compared) for row in report.rows]
+    return (_record(row, compared) for row in report.rows)
 
 
 def to_json(report: Report) -> bytes:
@@ -107,20 +113,21 @@ def to_json(report: Report) -> bytes:
     if report.skipped_reports:
         head["skipped_reports"] = report.skipped_reports
     encode = msgspec.json.encode
-    results = b",\n".join(encode(record) for record in report_records(report))
+    results = b",\n".join(encode(record) for record in _records(report))
     return encode(head)[:-1] + b',"results":[\n' + results + b"\n]}\n"
 
 
 def to_csv(report: Report) -> bytes:
     """The report as CSV, one row per unit × indicator, UTF-8 with a byte-order mark."""
-    records = report_records(report)
-    columns = list(records[0]) if records else list(COLUMNS)
+    columns = list(COLUMNS)
+    if report.earlier_period is not None or any(r.previous_value is not None for r in report.rows):
+        columns += ["previous_value", "change"]
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for record in records:
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(columns)
+    for record in _records(report):
         record["flags"] = ";".join(record["flags"])
-        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+        writer.writerow([_csv_cell(record[column]) for column in columns])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -134,6 +141,8 @@ def _csv_cell(value: Any) -> Any:
 
 def to_table(report: Report, console: Console) -> None:
     """Print one table per indicator, units indented by level."""
+    from rich.table import Table  # only tables need rich; JSON and CSV stay light
+
     period = "snapshot" if report.period is None else str(report.period)
     by_indicator: dict[tuple[str, str | None], list[ReportRow]] = {}
     for row in report.rows:

@@ -140,22 +140,25 @@ def build_report(
     depth = down_to.depth
     units = [u for u in tree if u.level is down_to or u.level.depth <= depth]
     values = {
-        (unit.code, i): evaluate(definition, *totals[unit.code][i], unit.level)
+        unit.code: [
+            evaluate(definition, numerator, denominator, unit.level)
+            for definition, (numerator, denominator) in zip(definitions, totals[unit.code], strict=True)
+        ]
         for unit in units
-        for i, definition in enumerate(definitions)
     }
     ranks = _ranks(tree, units, definitions, values)
     rows = []
     for unit in units:
+        unit_ranks = ranks.get(unit.code)
         for i, definition in enumerate(definitions):
             numerator, denominator = totals[unit.code][i]
-            value, reason, flags = values[unit.code, i]
+            value, reason, flags = values[unit.code][i]
             target = targets[i]
             gap = met = None
             if target is not None and value is not None:
                 gap = value - target.value
                 met = target.met_by(value)
-            rank, ranked = ranks.get((unit.code, i), (None, None))
+            rank, ranked = unit_ranks[i] if unit_ranks is not None else (None, None)
             rows.append(
                 ReportRow(
                     unit=unit,
@@ -179,18 +182,20 @@ def _ranks(
     tree: AdminTree,
     units: list[AdminUnit],
     definitions: tuple[IndicatorDefinition, ...],
-    values: Mapping[tuple[str, int], tuple[float | None, str | None, tuple[str, ...]]],
-) -> dict[tuple[str, int], tuple[int, int]]:
-    """(rank, how many ranked) among siblings, best first; ties share the better rank."""
-    ranks: dict[tuple[str, int], tuple[int, int]] = {}
+    values: Mapping[str, list[tuple[float | None, str | None, tuple[str, ...]]]],
+) -> dict[str, list[tuple[int | None, int | None]]]:
+    """Per unit and indicator, (rank, how many ranked) among siblings, best first; ties share a rank."""
+    ranks: dict[str, list[tuple[int | None, int | None]]] = {}
     for parent in units:
-        children = tree.children(parent.code)
-        if not children or (children[0].code, 0) not in values:
+        children = [c.code for c in tree.children(parent.code) if c.code in values]
+        if not children:
             continue
+        for code in children:
+            ranks[code] = [(None, None)] * len(definitions)
         for i, definition in enumerate(definitions):
             sign = -1.0 if definition.direction is Direction.HIGHER_IS_BETTER else 1.0
-            keyed = [(sign * v, c.code) for c in children if (v := values[c.code, i][0]) is not None]
+            keyed = [(sign * v, code) for code in children if (v := values[code][i][0]) is not None]
             ordered = sorted(key for key, _ in keyed)
             for key, code in keyed:
-                ranks[code, i] = (bisect.bisect_left(ordered, key) + 1, len(keyed))
+                ranks[code][i] = (bisect.bisect_left(ordered, key) + 1, len(keyed))
     return ranks

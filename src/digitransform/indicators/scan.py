@@ -17,7 +17,7 @@ import gc
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, MutableSequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "ResidentLine",
     "byte_ranges",
     "count_households_file",
+    "count_households_lines",
 ]
 
 CHUNK_BYTES = 1 << 16
@@ -189,11 +190,21 @@ def _count_range(
     counters: dict[str, MutableSequence[int]],
     on_progress: Progress | None,
 ) -> _BadLine | None:
+    return _count_chunks(_chunks(path, start, end), accumulator, counters, on_progress)
+
+
+def _count_chunks(
+    chunks: Iterable[bytes],
+    accumulator: Accumulator,
+    counters: dict[str, MutableSequence[int]],
+    on_progress: Progress | None,
+) -> _BadLine | None:
+    """Count chunks of whole lines; the first bad line (numbered from the first chunk) or ``None``."""
     count = accumulator.plan.count_households
     decode = _DECODER.decode_lines
     lines = 0
     with _without_gc():
-        for chunk in _chunks(path, start, end):
+        for chunk in chunks:
             try:
                 count(decode(chunk), counters)
             except (msgspec.ValidationError, msgspec.DecodeError, KeyError):
@@ -202,6 +213,36 @@ def _count_range(
             if on_progress is not None:
                 on_progress(len(chunk))
     return None
+
+
+def count_households_lines(
+    lines: Iterable[bytes | str], accumulator: Accumulator, *, source: str = "<input>"
+) -> int:
+    """Count households given as JSON Lines already in memory (a Dask or Spark partition, say).
+
+    ``lines`` are the lines without their line breaks. Returns how many households were counted;
+    raises :class:`~digitransform.formats.FormatError` naming ``source`` and the line's position
+    in ``lines`` (from 1) for the first bad one.
+    """
+    before = accumulator.households
+    bad = _count_chunks(_line_chunks(lines), accumulator, accumulator.village_counters(), None)
+    if bad is not None:
+        raise FormatError(bad.message, source=source, line=bad.line_in_range, path=bad.path)
+    return accumulator.households - before
+
+
+def _line_chunks(lines: Iterable[bytes | str]) -> Iterator[bytes]:
+    batch: list[bytes] = []
+    size = 0
+    for line in lines:
+        data = line.encode() if isinstance(line, str) else line
+        batch.append(data)
+        size += len(data)
+        if size >= CHUNK_BYTES:
+            yield b"\n".join(batch) + b"\n"
+            batch, size = [], 0
+    if batch:
+        yield b"\n".join(batch) + b"\n"
 
 
 def _find_bad_line(
