@@ -260,8 +260,15 @@ def _attrs_hook(cls: type[Any]) -> Callable[[object, object], Any]:
             # cattrs wraps the constructor's own failure in a group with no attribute note: the
             # fields had the right types, and the domain refused their values (an invariant).
             with_notes, without = exc.group_exceptions()
-            if exc.cl is cls and not with_notes and len(without) == 1:
+            if exc.cl is not cls:
+                raise
+            if not with_notes and len(without) == 1:
                 raise _locate_invariant(cls, value, without[0]) from None
+            more = _other_field_problems(cls, value, {note.name for _, note in with_notes})
+            if more:
+                raise ClassValidationError(
+                    exc.message, _in_field_order(cls, [*exc.exceptions, *more]), cls
+                ) from None
             raise
 
     return structure_attrs
@@ -303,6 +310,48 @@ def _locate_invariant(cls: type[Any], value: Mapping[str, Any], exc: Exception) 
         return InvalidValue(message)
     named = _first_named_field(message, [f.name for f in fields])
     return _at_field(cls, named, message) if named else InvalidValue(message)
+
+
+def _other_field_problems(cls: type[Any], value: Mapping[str, Any], failed: set[str]) -> list[Exception]:
+    """The domain's objections to the fields that did structure, when others did not.
+
+    The constructor never ran, so without this a bad age would hide behind a bad enum on the same
+    record. Validators that need a field that failed are skipped.
+    """
+    found: list[Exception] = []
+    fields = [f for f in attrs.fields(cls) if f.name in value and f.name not in failed]
+    values: dict[str, Any] = {}
+    for field in fields:
+        try:
+            item = converter.structure(value[field.name], field.type)
+            if field.converter is not None and callable(field.converter):
+                item = field.converter(item)
+        except Exception:  # reported already, or not ours to judge
+            continue
+        values[field.name] = item
+    stand_in = types.SimpleNamespace(**values)
+    for field in fields:
+        if field.validator is None or field.name not in values:
+            continue
+        try:
+            field.validator(stand_in, field, values[field.name])
+        except (ValueError, TypeError) as exc:
+            found.extend(_at_field(cls, field.name, str(exc)).exceptions)
+        except AttributeError:  # the validator reads a field that failed
+            continue
+    return found
+
+
+def _in_field_order(cls: type[Any], errors: list[Exception]) -> list[Exception]:
+    order = {f.name: i for i, f in enumerate(attrs.fields(cls))}
+
+    def position(error: Exception) -> int:
+        for note in getattr(error, "__notes__", ()):
+            if isinstance(note, AttributeValidationNote):
+                return order.get(note.name, len(order))
+        return len(order)
+
+    return sorted(errors, key=position)
 
 
 def _first_named_field(message: str, names: list[str]) -> str | None:
