@@ -46,6 +46,10 @@ class _Corrupter:
         self.touched.add(unit.code)
         return unit
 
+    def _add(self, unit: AdminUnit) -> None:
+        self.touched.add(unit.code)  # a unit made by one corruption is never undone by another
+        self.units.append(unit)
+
     def _replace(self, unit: AdminUnit, parent_code: str) -> None:
         self.units[self.units.index(unit)] = attrs.evolve(unit, parent_code=parent_code)
 
@@ -55,7 +59,7 @@ class _Corrupter:
     def duplicate_code(self, _alone: bool) -> None:
         unit = self._pick(AdminLevel.COMMUNE, AdminLevel.VILLAGE)
         twin = attrs.evolve(unit, name=self.draw(vietnamese_names(unit.level)))
-        self.units.append(twin)
+        self._add(twin)
 
     def missing_parent(self, _alone: bool) -> None:
         if self.draw(st.booleans()):
@@ -66,9 +70,8 @@ class _Corrupter:
         for village in [u for u in self.units if u.parent_code == commune.code]:
             self.touched.add(village.code)
         self.units.remove(commune)
-        self.units.append(
-            AdminUnit(self._fresh_code(), "Ấp Mồ Côi", AdminLevel.VILLAGE, commune.code)
-        )  # at least one orphan even when the commune had no village
+        # at least one orphan even when the commune had no village
+        self._add(AdminUnit(self._fresh_code(), "Ấp Mồ Côi", AdminLevel.VILLAGE, commune.code))
 
     def wrong_parent_level(self, _alone: bool) -> None:
         root = next(u for u in self.units if u.level is AdminLevel.PROVINCE)
@@ -77,7 +80,7 @@ class _Corrupter:
             self._replace(village, root.code)  # a village straight under the province
             return
         commune = self._pick(AdminLevel.COMMUNE)
-        self.units.append(AdminUnit(self._fresh_code(), "Xã Lạc Chỗ", AdminLevel.COMMUNE, commune.code))
+        self._add(AdminUnit(self._fresh_code(), "Xã Lạc Chỗ", AdminLevel.COMMUNE, commune.code))
 
     def cycle(self, _alone: bool) -> None:
         length = self.draw(st.integers(1, 3))
@@ -90,11 +93,8 @@ class _Corrupter:
         if alone and self.draw(st.booleans()):
             self.units.remove(root)  # no province at all; its communes become orphans too
             return
-        self.units.append(
-            AdminUnit(
-                self._fresh_code(), self.draw(vietnamese_names(AdminLevel.PROVINCE)), AdminLevel.PROVINCE
-            )
-        )
+        name = self.draw(vietnamese_names(AdminLevel.PROVINCE))
+        self._add(AdminUnit(self._fresh_code(), name, AdminLevel.PROVINCE))
 
 
 def _base_units() -> st.SearchStrategy[list[AdminUnit]]:
