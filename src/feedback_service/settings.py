@@ -1,0 +1,149 @@
+"""The service's settings, read once from ``FEEDBACK_*`` environment variables.
+
+Every worker process reads the same environment, so ``feedback-service serve --workers 4`` needs no
+other channel to share configuration. Defaults run the demo province on an SQLite file in the
+current directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+
+import attrs
+
+__all__ = ["DEFAULT_DATABASE_URL", "DEMO_UNITS", "Settings", "SettingsError"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///feedback.db"
+DEMO_UNITS = "demo"
+"""The value of ``FEEDBACK_UNITS`` meaning the demo province shaped on An Giang (no file needed)."""
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the service cannot use; the message names it."""
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """How one service instance runs. Build with :meth:`from_env` or directly in tests."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """``FEEDBACK_DATABASE_URL``: ``sqlite+aiosqlite:///path.db`` or ``postgresql+asyncpg://...``."""
+    units: str = DEMO_UNITS
+    """``FEEDBACK_UNITS``: a ``units.csv`` path, or ``demo`` for the demo province."""
+    demo_households: int = 1_300_000
+    """``FEEDBACK_DEMO_HOUSEHOLDS``: the size the demo province is planned for (its villages follow)."""
+    demo_seed: int = 1
+    """``FEEDBACK_DEMO_SEED``: the demo province's seed (names and codes do not depend on it)."""
+    max_body_bytes: int = 64 * 1024
+    """``FEEDBACK_MAX_BODY_BYTES``: the largest request body, except for batches (413 beyond)."""
+    max_batch_bytes: int = 4 * 1024 * 1024
+    """``FEEDBACK_MAX_BATCH_BYTES``: the largest batch body (413 beyond)."""
+    max_batch_tickets: int = 500
+    """``FEEDBACK_MAX_BATCH_TICKETS``: the most tickets a batch may carry (422 beyond)."""
+    clock_skew: dt.timedelta = dt.timedelta(minutes=10)
+    """``FEEDBACK_CLOCK_SKEW_SECONDS``: how far in the future ``observed_at`` may lie (phone clocks drift)."""
+    page_size: int = 50
+    """``FEEDBACK_PAGE_SIZE``: tickets per page when the client does not say (at most ``max_page_size``)."""
+    max_page_size: int = 500
+    """``FEEDBACK_MAX_PAGE_SIZE``: the largest ``limit`` a client may ask for."""
+    migrate_on_start: bool = True
+    """``FEEDBACK_MIGRATE_ON_START``: run migrations when the app starts. ``serve`` migrates once
+    before starting workers and sets this off for them."""
+    token_cache_seconds: float = 0.0
+    """``FEEDBACK_TOKEN_CACHE_SECONDS``: how long a worker may trust a token it checked (0: ask the
+    database each request, so a revocation takes effect at once)."""
+    bench_echo: bool = False
+    """``FEEDBACK_BENCH_ECHO``: add ``POST /api/v1/bench/echo`` (decode and echo behind the same auth),
+    the framework's ceiling for ``bench/intake.py``. Off in production."""
+    pool_size: int = 8
+    """``FEEDBACK_POOL_SIZE``: database connections per worker."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``FEEDBACK_*`` variables; missing ones take their defaults."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def text(name: str, default: str) -> str:
+            return env.get(f"FEEDBACK_{name}", default).strip() or default
+
+        return cls(
+            database_url=text("DATABASE_URL", defaults.database_url),
+            units=text("UNITS", defaults.units),
+            demo_households=_int(env, "DEMO_HOUSEHOLDS", defaults.demo_households, minimum=1),
+            demo_seed=_int(env, "DEMO_SEED", defaults.demo_seed, minimum=0),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
+            max_batch_bytes=_int(env, "MAX_BATCH_BYTES", defaults.max_batch_bytes, minimum=1024),
+            max_batch_tickets=_int(env, "MAX_BATCH_TICKETS", defaults.max_batch_tickets, minimum=1),
+            clock_skew=dt.timedelta(
+                seconds=_int(env, "CLOCK_SKEW_SECONDS", int(defaults.clock_skew.total_seconds()), minimum=0)
+            ),
+            page_size=_int(env, "PAGE_SIZE", defaults.page_size, minimum=1),
+            max_page_size=_int(env, "MAX_PAGE_SIZE", defaults.max_page_size, minimum=1),
+            migrate_on_start=_bool(env, "MIGRATE_ON_START", defaults.migrate_on_start),
+            token_cache_seconds=_float(env, "TOKEN_CACHE_SECONDS", defaults.token_cache_seconds),
+            bench_echo=_bool(env, "BENCH_ECHO", defaults.bench_echo),
+            pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The ``FEEDBACK_*`` variables that rebuild these settings in another process (a worker)."""
+        return {
+            "FEEDBACK_DATABASE_URL": self.database_url,
+            "FEEDBACK_UNITS": self.units,
+            "FEEDBACK_DEMO_HOUSEHOLDS": str(self.demo_households),
+            "FEEDBACK_DEMO_SEED": str(self.demo_seed),
+            "FEEDBACK_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "FEEDBACK_MAX_BATCH_BYTES": str(self.max_batch_bytes),
+            "FEEDBACK_MAX_BATCH_TICKETS": str(self.max_batch_tickets),
+            "FEEDBACK_CLOCK_SKEW_SECONDS": str(int(self.clock_skew.total_seconds())),
+            "FEEDBACK_PAGE_SIZE": str(self.page_size),
+            "FEEDBACK_MAX_PAGE_SIZE": str(self.max_page_size),
+            "FEEDBACK_MIGRATE_ON_START": "1" if self.migrate_on_start else "0",
+            "FEEDBACK_TOKEN_CACHE_SECONDS": str(self.token_cache_seconds),
+            "FEEDBACK_BENCH_ECHO": "1" if self.bench_echo else "0",
+            "FEEDBACK_POOL_SIZE": str(self.pool_size),
+        }
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(f"FEEDBACK_{name}", "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"FEEDBACK_{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"FEEDBACK_{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(f"FEEDBACK_{name}", "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"FEEDBACK_{name}: expected a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"FEEDBACK_{name}: must be ≥ 0, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(f"FEEDBACK_{name}")
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"FEEDBACK_{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")

@@ -1,0 +1,317 @@
+"""Every change to a ticket, each in ONE transaction: creation, transition, "me too" occurrence.
+
+This module is the only writer of ``tickets``, ``ticket_categories``, ``occurrences`` and
+``ticket_events``. Each mutation reads what it needs, asks the domain whether the change is allowed
+(:func:`~digitransform.domain.apply_transition`), writes the ticket row, and calls
+:func:`record_change` with the change as the library describes it
+(:class:`~digitransform.trends.TicketChange`: the moment, the state and people before and after).
+
+:func:`record_change` is the seam for everything that must move in step with a ticket: today it
+writes the history entry; the per-day trend aggregate (``digitransform.trends.change_deltas``) is
+upserted there too, in the same transaction, so the aggregate can never disagree with the tickets.
+
+Idempotency: ids are minted by clients. A retry with the same content (compared by a canonical hash)
+returns what is stored, never a second row; the same id with other content is an
+:class:`~feedback_service.store.errors.IdConflict`. Two concurrent first attempts meet at the primary
+key: the loser's insert fails, its transaction rolls back, and it re-reads the winner's row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
+from digitransform.trends import TicketChange
+from feedback_service.store.database import Database
+from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
+from feedback_service.store.queries import load_occurrence, load_ticket
+from feedback_service.store.records import (
+    Actor,
+    HistoryEntry,
+    NewOccurrence,
+    NewTicket,
+    Outcome,
+    Scope,
+    StoredOccurrence,
+    StoredTicket,
+)
+from feedback_service.store.rows import entry_values, state_values, ticket_values
+from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets
+
+__all__ = ["add_occurrence", "create_ticket", "record_change", "transition_ticket"]
+
+CREATE = "create"
+OCCURRENCE = "occurrence"
+
+
+async def record_change(
+    conn: AsyncConnection, ticket: Ticket, change: TicketChange, entry: HistoryEntry
+) -> None:
+    """Record one change to ``ticket`` in the caller's transaction: the history entry.
+
+    Called by every mutation, after the ticket row is written and before the commit. ``change`` is
+    the library's description of the change (``change.before`` is ``None`` for a creation), so
+    anything derived from ticket changes (the per-day trend aggregate of
+    ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
+    """
+    await conn.execute(ticket_events.insert().values(entry_values(entry)))
+
+
+async def create_ticket(
+    db: Database, new: NewTicket, actor: Actor, now: dt.datetime
+) -> tuple[Outcome, StoredTicket]:
+    """Store a new ticket, or recognise a retry of one already stored.
+
+    Raises :class:`IdConflict` when the id is taken by different content (or another team).
+    """
+    digest = new.content_hash()
+    try:
+        async with db.writing() as conn:
+            existing = await _ticket_by_id(conn, new.id)
+            if existing is not None:
+                return _replayed(existing, digest)
+            ticket = new.domain()
+            stored = StoredTicket(
+                id=new.id,
+                team=new.team,
+                commune=new.commune,
+                village=new.village,
+                categories=tuple(sorted(new.categories, key=lambda c: c.value)),
+                service=new.service,
+                description=new.description,
+                people_reported=new.people_affected,
+                people_affected=new.people_affected,
+                household_ref=new.household_ref,
+                consent=new.consent,
+                observed_at=new.observed_at,
+                received_at=now,
+                updated_at=now,
+                changed_at=new.observed_at,
+                state=TicketState(),
+                external_ref=None,
+                resolved_at=None,
+                version=1,
+                content_hash=digest,
+            )
+            await conn.execute(tickets.insert().values(ticket_values(stored)))
+            await conn.execute(
+                ticket_categories.insert(),
+                [{"ticket_id": new.id, "category": c.value} for c in stored.categories],
+            )
+            change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
+            await record_change(
+                conn,
+                ticket,
+                change,
+                HistoryEntry(
+                    ticket_id=new.id,
+                    at=new.observed_at,
+                    recorded_at=now,
+                    actor=actor,
+                    action=CREATE,
+                    status_before=None,
+                    status_after=TicketStatus.OPEN,
+                    people_added=new.people_affected,
+                    people_after=new.people_affected,
+                ),
+            )
+            return Outcome.CREATED, stored
+    except IntegrityError:
+        # Another request with this id committed first (PostgreSQL; SQLite serialises writers).
+        async with db.reading() as conn:
+            existing = await _ticket_by_id(conn, new.id)
+        if existing is None:
+            raise
+        return _replayed(existing, digest)
+
+
+async def transition_ticket(
+    db: Database,
+    scope: Scope,
+    ticket_id: str,
+    transition: Transition,
+    *,
+    expected_version: int,
+    actor: Actor,
+    now: dt.datetime,
+) -> StoredTicket:
+    """Apply an official's action if the ticket is still at ``expected_version`` and the lifecycle allows it.
+
+    Raises :class:`TicketNotFound`, :class:`VersionMismatch`, :class:`UnknownDuplicate`, or the
+    domain's :class:`~digitransform.domain.LifecycleError`; nothing is written then.
+    """
+    async with db.writing() as conn:
+        current = await load_ticket(conn, ticket_id, scope, for_update=True)
+        if current is None:
+            raise TicketNotFound(ticket_id)
+        if current.version != expected_version:
+            raise VersionMismatch(ticket_id, current.version)
+        after = apply_transition(current.state, transition, ticket_id=ticket_id)
+        if (
+            transition.duplicate_of is not None
+            and await load_ticket(conn, transition.duplicate_of, scope) is None
+        ):
+            raise UnknownDuplicate(transition.duplicate_of)
+        at = max(now, current.changed_at)
+        if after.status is TicketStatus.RESOLVED:
+            resolved_at: dt.datetime | None = at
+        elif after.status is TicketStatus.REJECTED:
+            resolved_at = None
+        else:
+            resolved_at = None if transition.action is TicketAction.REOPEN else current.resolved_at
+        external_ref = (
+            transition.external_ref if transition.external_ref is not None else current.external_ref
+        )
+        await _update(
+            conn,
+            current,
+            {
+                **state_values(after),
+                "external_ref": external_ref,
+                "resolved_at": resolved_at,
+                "updated_at": now,
+                "changed_at": at,
+            },
+        )
+        change = TicketChange(at, current.state, after, current.people_affected, current.people_affected)
+        await record_change(
+            conn,
+            current.domain(),
+            change,
+            HistoryEntry(
+                ticket_id=ticket_id,
+                at=at,
+                recorded_at=now,
+                actor=actor,
+                action=transition.action.value,
+                status_before=current.status,
+                status_after=after.status,
+                people_added=0,
+                people_after=current.people_affected,
+                resolution=transition.resolution,
+                reason=transition.reason,
+                duplicate_of=transition.duplicate_of,
+                external_ref=transition.external_ref,
+                note=transition.note,
+            ),
+        )
+        return _evolve(
+            current,
+            state=after,
+            external_ref=external_ref,
+            resolved_at=resolved_at,
+            updated_at=now,
+            changed_at=at,
+        )
+
+
+async def add_occurrence(
+    db: Database, scope: Scope, new: NewOccurrence, actor: Actor, now: dt.datetime
+) -> tuple[Outcome, StoredTicket, StoredOccurrence]:
+    """Add another household's people to a ticket ("me too"), or recognise a retry of that.
+
+    Raises :class:`TicketNotFound` (the ticket is not in ``scope``) or :class:`IdConflict`.
+    """
+    digest = new.content_hash()
+    try:
+        async with db.writing() as conn:
+            known = await load_occurrence(conn, new.id)
+            if known is not None:
+                return await _occurrence_replayed(conn, scope, known, digest)
+            current = await load_ticket(conn, new.ticket_id, scope, for_update=True)
+            if current is None:
+                raise TicketNotFound(new.ticket_id)
+            stored = StoredOccurrence(
+                id=new.id,
+                ticket_id=new.ticket_id,
+                team=new.team,
+                household_ref=new.household_ref,
+                people_affected=new.people_affected,
+                observed_at=new.observed_at,
+                received_at=now,
+                content_hash=digest,
+            )
+            await conn.execute(
+                occurrences.insert().values(
+                    id=stored.id,
+                    ticket_id=stored.ticket_id,
+                    team=stored.team,
+                    household_ref=stored.household_ref,
+                    people_affected=stored.people_affected,
+                    observed_at=stored.observed_at,
+                    received_at=stored.received_at,
+                    content_hash=stored.content_hash,
+                )
+            )
+            # An occurrence counts when it was observed, but never before the ticket's last change,
+            # so the stored history stays in time order.
+            at = max(new.observed_at, current.changed_at)
+            people = current.people_affected + new.people_affected
+            await _update(conn, current, {"people_affected": people, "updated_at": now, "changed_at": at})
+            change = TicketChange(at, current.state, current.state, current.people_affected, people)
+            await record_change(
+                conn,
+                current.domain(),
+                change,
+                HistoryEntry(
+                    ticket_id=current.id,
+                    at=at,
+                    recorded_at=now,
+                    actor=actor,
+                    action=OCCURRENCE,
+                    status_before=current.status,
+                    status_after=current.status,
+                    people_added=new.people_affected,
+                    people_after=people,
+                    occurrence_id=new.id,
+                ),
+            )
+            ticket = _evolve(current, people_affected=people, updated_at=now, changed_at=at)
+            return Outcome.CREATED, ticket, stored
+    except IntegrityError:
+        async with db.reading() as conn:
+            known = await load_occurrence(conn, new.id)
+            if known is None:
+                raise
+            return await _occurrence_replayed(conn, scope, known, digest)
+
+
+async def _ticket_by_id(conn: AsyncConnection, ticket_id: str) -> StoredTicket | None:
+    # Ids are global: a retry is recognised whoever's scope the ticket is in; the hash covers the team.
+    return await load_ticket(conn, ticket_id, Scope.everything())
+
+
+def _replayed(existing: StoredTicket, digest: str) -> tuple[Outcome, StoredTicket]:
+    if existing.content_hash != digest:
+        raise IdConflict("ticket", existing.id)
+    return Outcome.REPLAYED, existing
+
+
+async def _occurrence_replayed(
+    conn: AsyncConnection, scope: Scope, known: StoredOccurrence, digest: str
+) -> tuple[Outcome, StoredTicket, StoredOccurrence]:
+    if known.content_hash != digest:
+        raise IdConflict("occurrence", known.id)
+    ticket = await load_ticket(conn, known.ticket_id, scope)
+    if ticket is None:  # the same content means the same team, so this is only a narrowed scope
+        raise TicketNotFound(known.ticket_id)
+    return Outcome.REPLAYED, ticket, known
+
+
+async def _update(conn: AsyncConnection, current: StoredTicket, values: dict[str, object]) -> None:
+    result = await conn.execute(
+        sa.update(tickets)
+        .where(tickets.c.id == current.id, tickets.c.version == current.version)
+        .values(**values, version=current.version + 1)
+    )
+    if result.rowcount != 1:  # only without row locks; kept as the last line of defence
+        raise VersionMismatch(current.id, current.version + 1)
+
+
+def _evolve(ticket: StoredTicket, **changes: object) -> StoredTicket:
+    return attrs.evolve(ticket, version=ticket.version + 1, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,153 @@
+"""The read side: one ticket, a filtered page of tickets, a ticket's history, an occurrence.
+
+Every read takes the caller's :class:`~feedback_service.store.records.Scope`, and a ticket outside it
+is simply not found, so the edge cannot forget to hide another commune's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from digitransform.domain import Barrier, DigitalService, TicketStatus
+from feedback_service.store.cursor import Cursor, CursorError
+from feedback_service.store.records import HistoryEntry, Scope, StoredOccurrence, StoredTicket
+from feedback_service.store.rows import entry_from_row, occurrence_from_row, ticket_from_row
+from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets
+
+__all__ = [
+    "BY_RECEIVED",
+    "BY_UPDATED",
+    "TicketPage",
+    "TicketQuery",
+    "list_tickets",
+    "load_occurrence",
+    "load_ticket",
+    "ticket_history",
+]
+
+BY_RECEIVED = "received"
+"""Newest first by arrival: a listing for people."""
+BY_UPDATED = "updated"
+"""Oldest change first: a sync feed (``updated_since``) a client can follow to the end."""
+
+
+@attrs.frozen(kw_only=True)
+class TicketQuery:
+    """Filters of ``GET /tickets``; ``None`` means no filter."""
+
+    statuses: frozenset[TicketStatus] | None = None
+    category: Barrier | None = None
+    service: DigitalService | None = None
+    commune: str | None = None
+    village: str | None = None
+    team: str | None = None
+    observed_from: dt.datetime | None = None
+    observed_to: dt.datetime | None = None
+    """Exclusive upper bound."""
+    updated_since: dt.datetime | None = None
+    limit: int = 50
+    after: Cursor | None = None
+
+    @property
+    def order(self) -> str:
+        return BY_UPDATED if self.updated_since is not None else BY_RECEIVED
+
+
+@attrs.frozen
+class TicketPage:
+    """A page of tickets and the cursor of the next one (``None`` on the last page)."""
+
+    items: tuple[StoredTicket, ...]
+    next_cursor: Cursor | None
+
+
+def _scoped(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = []
+    if scope.team is not None:
+        clauses.append(tickets.c.team == scope.team)
+    if scope.communes is not None:
+        clauses.append(tickets.c.commune.in_(sorted(scope.communes)))
+    return clauses
+
+
+async def load_ticket(
+    conn: AsyncConnection, ticket_id: str, scope: Scope, *, for_update: bool = False
+) -> StoredTicket | None:
+    """The ticket if it exists within ``scope``; ``for_update`` locks its row (PostgreSQL) for a write."""
+    query = sa.select(tickets).where(tickets.c.id == ticket_id, *_scoped(scope))
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return None if row is None else ticket_from_row(row)
+
+
+async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) -> TicketPage:
+    """A page of the tickets in ``scope`` that match ``query``, in a stable order."""
+    clauses = _scoped(scope)
+    if query.statuses is not None:
+        clauses.append(tickets.c.status.in_(sorted(s.value for s in query.statuses)))
+    if query.category is not None:
+        clauses.append(
+            tickets.c.id.in_(
+                sa.select(ticket_categories.c.ticket_id).where(
+                    ticket_categories.c.category == query.category.value
+                )
+            )
+        )
+    equal: list[tuple[sa.Column[Any], str | None]] = [
+        (tickets.c.service, None if query.service is None else query.service.value),
+        (tickets.c.commune, query.commune),
+        (tickets.c.village, query.village),
+        (tickets.c.team, query.team),
+    ]
+    clauses.extend(column == value for column, value in equal if value is not None)
+    if query.observed_from is not None:
+        clauses.append(tickets.c.observed_at >= query.observed_from)
+    if query.observed_to is not None:
+        clauses.append(tickets.c.observed_at < query.observed_to)
+    if query.order == BY_UPDATED:
+        moment = tickets.c.updated_at
+        assert query.updated_since is not None
+        clauses.append(moment >= query.updated_since)
+        ordering = [moment.asc(), tickets.c.id.asc()]
+    else:
+        moment = tickets.c.received_at
+        ordering = [moment.desc(), tickets.c.id.desc()]
+    if query.after is not None:
+        if query.after.order != query.order:
+            raise CursorError("cursor: made for a list in another order; start again without a cursor")
+        key = sa.tuple_(moment, tickets.c.id)
+        bound = sa.tuple_(sa.literal(query.after.moment, moment.type), sa.literal(query.after.id))
+        clauses.append(key > bound if query.order == BY_UPDATED else key < bound)
+    rows = (
+        await conn.execute(sa.select(tickets).where(*clauses).order_by(*ordering).limit(query.limit + 1))
+    ).all()
+    items = tuple(ticket_from_row(r) for r in rows[: query.limit])
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = items[-1]
+        next_cursor = Cursor(
+            query.order, last.updated_at if query.order == BY_UPDATED else last.received_at, last.id
+        )
+    return TicketPage(items, next_cursor)
+
+
+async def ticket_history(conn: AsyncConnection, ticket_id: str, scope: Scope) -> list[HistoryEntry] | None:
+    """Every change to the ticket, oldest first; ``None`` if the ticket is not in ``scope``."""
+    if await load_ticket(conn, ticket_id, scope) is None:
+        return None
+    rows = await conn.execute(
+        sa.select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.id)
+    )
+    return [entry_from_row(r) for r in rows]
+
+
+async def load_occurrence(conn: AsyncConnection, occurrence_id: str) -> StoredOccurrence | None:
+    """An occurrence by its id, whoever recorded it (the caller checks ownership)."""
+    row = (await conn.execute(sa.select(occurrences).where(occurrences.c.id == occurrence_id))).first()
+    return None if row is None else occurrence_from_row(row)

@@ -1,0 +1,107 @@
+"""Teams and access tokens. Only a token's SHA-256 hash is stored; the token itself is shown once.
+
+A token is random (at least 128 bits), so its hash needs no salt and can be looked up directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from feedback_service.store.database import Database
+from feedback_service.store.errors import TeamMismatch
+from feedback_service.store.tables import teams, tokens
+
+__all__ = ["TokenRecord", "ensure_team", "find_token", "insert_token", "list_tokens", "revoke_token"]
+
+
+@attrs.frozen
+class TokenRecord:
+    """A stored token: its public id, role and binding, never its secret."""
+
+    id: str
+    role: str
+    team: str | None
+    commune: str | None
+    """The team's commune for a team token."""
+    scope: str | None
+    """The unit an official's token covers."""
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+_SELECT = sa.select(
+    tokens.c.id,
+    tokens.c.role,
+    tokens.c.team,
+    teams.c.commune,
+    tokens.c.scope,
+    tokens.c.label,
+    tokens.c.created_at,
+    tokens.c.revoked_at,
+).select_from(tokens.outerjoin(teams, tokens.c.team == teams.c.id))
+
+
+async def ensure_team(conn: AsyncConnection, team: str, commune: str, now: dt.datetime) -> bool:
+    """Create the team in ``commune`` if new (``True``); raise :class:`TeamMismatch` if it is elsewhere."""
+    known = (await conn.execute(sa.select(teams.c.commune).where(teams.c.id == team))).scalar_one_or_none()
+    if known is None:
+        await conn.execute(teams.insert().values(id=team, commune=commune, created_at=now))
+        return True
+    if known != commune:
+        raise TeamMismatch(team, known)
+    return False
+
+
+async def insert_token(
+    conn: AsyncConnection,
+    *,
+    token_id: str,
+    secret_hash: str,
+    role: str,
+    team: str | None,
+    scope: str | None,
+    label: str | None,
+    now: dt.datetime,
+) -> None:
+    """Store a token's hash and binding."""
+    await conn.execute(
+        tokens.insert().values(
+            id=token_id,
+            secret_hash=secret_hash,
+            role=role,
+            team=team,
+            scope=scope,
+            label=label,
+            created_at=now,
+        )
+    )
+
+
+async def find_token(db: Database, secret_hash: str) -> TokenRecord | None:
+    """The token with this hash, revoked or not."""
+    async with db.reading() as conn:
+        row = (await conn.execute(_SELECT.where(tokens.c.secret_hash == secret_hash))).first()
+    return None if row is None else TokenRecord(*row)
+
+
+async def list_tokens(db: Database) -> list[TokenRecord]:
+    """Every token, oldest first."""
+    async with db.reading() as conn:
+        rows = await conn.execute(_SELECT.order_by(tokens.c.created_at, tokens.c.id))
+        return [TokenRecord(*r) for r in rows]
+
+
+async def revoke_token(db: Database, token_id: str, now: dt.datetime) -> bool:
+    """Revoke a token by id; ``False`` if there is no such token. Revoking twice keeps the first date."""
+    async with db.writing() as conn:
+        known = (await conn.execute(sa.select(tokens.c.revoked_at).where(tokens.c.id == token_id))).first()
+        if known is None:
+            return False
+        if known[0] is None:
+            await conn.execute(sa.update(tokens).where(tokens.c.id == token_id).values(revoked_at=now))
+        return True
