@@ -127,7 +127,7 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
     (``households.jsonl:12: $.members[2].age: must be between 0 and 130, got -1``).
     """
     source = source_name(src)
-    villages = None if tree is None else {u.code for u in tree.at_level(AdminLevel.VILLAGE)}
+    villages = set() if tree is None else {u.code for u in tree.at_level(AdminLevel.VILLAGE)}
     decode = _DECODER.decode
     residents: dict[ResidentRecord, Resident] = {}
     number = 0
@@ -147,15 +147,17 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
                 continue
             try:
                 household = decode(line).to_household(residents)
-            except (msgspec.ValidationError, ValueError):
+            except msgspec.ValidationError:  # a bad value: let the converter name it
                 household = structure(_plain(line, source, number), Household, source=source, line=number)
             except msgspec.DecodeError as exc:
                 raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
-            if villages is not None and household.village not in villages:
-                found = tree.get(household.village) if tree is not None else None
+            except ValueError:  # the domain refused what msgspec let through, or the bytes are not UTF-8
+                household = structure(_plain(line, source, number), Household, source=source, line=number)
+            if tree is not None and household.village not in villages:
+                found = tree.get(household.village)
                 what = "not a unit" if found is None else f"a {found.level.value}, not a village"
                 raise FormatError(
-                    f"{household.village!r} is {what} of {tree.root.code if tree else ''}",
+                    f"{household.village!r} is {what} of {tree.root.code}",
                     source=source,
                     line=number,
                     path="$.village",
