@@ -11,6 +11,7 @@ from digitransform.domain import (
     LOCAL_TZ,
     AdminLevel,
     AdminTree,
+    AdminUnit,
     Barrier,
     DigitalService,
     ResolutionType,
@@ -41,14 +42,49 @@ _REASONS = ("Đã được hỗ trợ ở phiếu khác", "Không thuộc phạm
 _NOTES = ("Đã gọi lại", "Hẹn quay lại thứ Bảy", "escalated to the carrier")
 
 
+def _prefixed(prefix: str, max_size: int) -> st.SearchStrategy[str]:
+    return st.text(_ID_ALPHABET, min_size=1, max_size=max_size).map(lambda s: prefix + s)
+
+
+# Strategies built once and reused: building them on every draw dominated the generation time.
+_TICKET_IDS = _prefixed("tk-", 12)
+_TEAM_REFS = st.none() | _prefixed("t-", 8)
+_HOUSEHOLD_REFS = st.none() | _prefixed("h-", 8)
+_DESCRIPTION = st.one_of(
+    st.sampled_from(_DESCRIPTIONS), st.text(min_size=1, max_size=200).filter(lambda s: bool(s.strip()))
+)
+_CATEGORIES = st.frozensets(st.sampled_from(Barrier), min_size=1, max_size=4)
+_SERVICES = st.sampled_from(DigitalService)
+_PEOPLE = st.integers(1, 50)
+_MOMENTS = moments()
+_NOTE = st.none() | st.sampled_from(_NOTES)
+_EXTERNAL_REF = st.none() | st.just("VNPT-2025-0042")
+_RESOLUTIONS = st.sampled_from(ResolutionType)
+_REASON = st.sampled_from(_REASONS)
+_ACTIONS = {
+    status: st.sampled_from(sorted(allowed_actions(status), key=lambda a: a.value)) for status in TicketStatus
+}
+_ANY_TRANSITION = st.builds(
+    Transition,
+    action=st.sampled_from(TicketAction),
+    resolution=st.none() | _RESOLUTIONS,
+    reason=st.none() | st.sampled_from(("", "   ", *_REASONS)),
+    duplicate_of=st.none() | st.just("") | _TICKET_IDS,
+    external_ref=_EXTERNAL_REF,
+    note=_NOTE,
+)
+_REJECT_WITH = st.sampled_from(("reason", "duplicate", "both"))
+_STEP_KIND = st.sampled_from(("seconds", "days", "midnight", "before_midnight"))
+_SECONDS = st.integers(1, 3_600)
+_DAYS = st.integers(1, 60)
+_ZONE = st.sampled_from(ZONES)
+_OCCURRENCE = st.integers(0, 3)
+_ADDED = st.integers(1, 20)
+
+
 def ticket_ids() -> st.SearchStrategy[str]:
     """A client-minted ticket id such as ``tk-7f3a``."""
-    return st.text(_ID_ALPHABET, min_size=1, max_size=12).map(lambda s: f"tk-{s}")
-
-
-def _descriptions() -> st.SearchStrategy[str]:
-    free_text = st.text(min_size=1, max_size=200).filter(lambda s: bool(s.strip()))
-    return st.one_of(st.sampled_from(_DESCRIPTIONS), free_text)
+    return _TICKET_IDS
 
 
 def tickets(tree: AdminTree) -> st.SearchStrategy[Ticket]:
@@ -57,83 +93,71 @@ def tickets(tree: AdminTree) -> st.SearchStrategy[Ticket]:
     ``observed_at`` comes from :func:`~digitransform.testing.moments`, so it is often near local
     midnight and written in a zone other than Vietnam's.
     """
-    if not tree.at_level(AdminLevel.VILLAGE):
+    villages = tree.at_level(AdminLevel.VILLAGE)
+    if not villages:
         raise ValueError(f"tickets: the tree under {tree.root.code} has no village")
-    return _tickets(tree)
+    return _tickets(tree, st.sampled_from(villages))
 
 
 @st.composite
-def _tickets(draw: st.DrawFn, tree: AdminTree) -> Ticket:
-    village = draw(st.sampled_from(tree.at_level(AdminLevel.VILLAGE)))
+def _tickets(draw: st.DrawFn, tree: AdminTree, villages: st.SearchStrategy[AdminUnit]) -> Ticket:
+    village = draw(villages)
     return Ticket(
-        id=draw(ticket_ids()),
+        id=draw(_TICKET_IDS),
         commune=tree.commune_of(village.code).code,
         village=village.code,
-        categories=draw(st.frozensets(st.sampled_from(Barrier), min_size=1, max_size=4)),
-        service=draw(st.sampled_from(DigitalService)),
-        observed_at=draw(moments()),
-        people_affected=draw(st.integers(1, 50)),
-        description=draw(_descriptions()),
-        team=draw(st.none() | st.text(_ID_ALPHABET, min_size=1, max_size=8).map(lambda s: f"t-{s}")),
-        household_ref=draw(st.none() | st.text(_ID_ALPHABET, min_size=1, max_size=8).map(lambda s: f"h-{s}")),
+        categories=draw(_CATEGORIES),
+        service=draw(_SERVICES),
+        observed_at=draw(_MOMENTS),
+        people_affected=draw(_PEOPLE),
+        description=draw(_DESCRIPTION),
+        team=draw(_TEAM_REFS),
+        household_ref=draw(_HOUSEHOLD_REFS),
     )
 
 
-@st.composite
-def transitions(draw: st.DrawFn) -> Transition:
+def transitions() -> st.SearchStrategy[Transition]:
     """Any transition, valid or not: missing or stray resolutions, blank reasons, empty duplicate ids.
 
     For testing that the lifecycle (or a service in front of it) refuses what it must.
     """
-    return Transition(
-        action=draw(st.sampled_from(TicketAction)),
-        resolution=draw(st.none() | st.sampled_from(ResolutionType)),
-        reason=draw(st.none() | st.sampled_from(("", "   ", *_REASONS))),
-        duplicate_of=draw(st.none() | st.just("") | ticket_ids()),
-        external_ref=draw(st.none() | st.just("VNPT-2025-0042")),
-        note=draw(st.none() | st.sampled_from(_NOTES)),
-    )
+    return _ANY_TRANSITION
 
 
-@st.composite
 def _valid_transition(draw: st.DrawFn, status: TicketStatus, ticket_id: str) -> Transition:
-    action = draw(st.sampled_from(sorted(allowed_actions(status), key=lambda a: a.value)))
-    note = draw(st.none() | st.sampled_from(_NOTES))
+    action = draw(_ACTIONS[status])
+    note = draw(_NOTE)
     if action is TicketAction.RESOLVE:
-        resolution = draw(st.sampled_from(ResolutionType))
-        external = (
-            draw(st.none() | st.just("VNPT-2025-0042")) if resolution is ResolutionType.ESCALATED else None
-        )
+        resolution = draw(_RESOLUTIONS)
+        external = draw(_EXTERNAL_REF) if resolution is ResolutionType.ESCALATED else None
         return Transition(action, resolution=resolution, external_ref=external, note=note)
     if action is TicketAction.REJECT:
-        other = ticket_ids().filter(lambda other_id: other_id != ticket_id)
-        reason, duplicate_of = draw(
-            st.one_of(
-                st.tuples(st.sampled_from(_REASONS), st.none()),
-                st.tuples(st.none(), other),
-                st.tuples(st.sampled_from(_REASONS), other),
-            )
-        )
+        with_ = draw(_REJECT_WITH)
+        reason = draw(_REASON) if with_ != "duplicate" else None
+        duplicate_of = None
+        if with_ != "reason":
+            duplicate_of = draw(_TICKET_IDS)
+            if duplicate_of == ticket_id:
+                duplicate_of += "-0"  # another ticket, never itself
         return Transition(action, reason=reason, duplicate_of=duplicate_of, note=note)
     return Transition(action, note=note)
 
 
-@st.composite
 def _later(draw: st.DrawFn, previous: dt.datetime) -> dt.datetime:
     """A moment after ``previous``: a small or large step, or right at or before the next local midnight."""
-    local = previous.astimezone(LOCAL_TZ)
-    next_midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
-    step = draw(
-        st.one_of(
-            st.integers(1, 3_600).map(lambda s: dt.timedelta(seconds=s)),
-            st.integers(1, 60).map(lambda d: dt.timedelta(days=d)),
-            st.just(next_midnight - previous),
-            st.just(next_midnight - previous - dt.timedelta(microseconds=1)),
-        )
-    )
-    if step <= dt.timedelta(0):
-        step = dt.timedelta(microseconds=1)
-    return (previous + step).astimezone(draw(st.sampled_from(ZONES)))
+    kind = draw(_STEP_KIND)
+    if kind == "seconds":
+        step = dt.timedelta(seconds=draw(_SECONDS))
+    elif kind == "days":
+        step = dt.timedelta(days=draw(_DAYS))
+    else:
+        local = previous.astimezone(LOCAL_TZ)
+        next_midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+        step = next_midnight - previous
+        if kind == "before_midnight":
+            step -= dt.timedelta(microseconds=1)
+    step = max(step, dt.timedelta(microseconds=1))
+    return (previous + step).astimezone(draw(_ZONE))
 
 
 def ticket_histories(tree: AdminTree, *, max_events: int = 12) -> st.SearchStrategy[TicketHistory]:
@@ -155,11 +179,11 @@ def _ticket_histories(
     state = TicketState()
     at = ticket.observed_at
     for _ in range(draw(st.integers(0, max_events))):
-        at = draw(_later(at))
-        if draw(st.integers(0, 3)) == 0:
-            events.append(TicketEvent(at, people_added=draw(st.integers(1, 20))))
+        at = _later(draw, at)
+        if draw(_OCCURRENCE) == 0:
+            events.append(TicketEvent(at, people_added=draw(_ADDED)))
             continue
-        transition = draw(_valid_transition(state.status, ticket.id))
+        transition = _valid_transition(draw, state.status, ticket.id)
         state = apply_transition(state, transition, ticket_id=ticket.id)
         events.append(TicketEvent(at, transition=transition))
     return TicketHistory(ticket, events)
