@@ -1,0 +1,90 @@
+"""``POST /api/v1/tickets/batch``: tickets collected offline, each stored (or refused) on its own.
+
+A team's phone may come back to coverage with hundreds of reports. Each item is decoded, checked
+and stored in its own transaction, so one bad item never blocks the others and no item is half
+stored; the answer lists every item in input order as ``created``, ``replayed`` or ``rejected``
+(with the problem), so the batch never half-fails silently and can simply be resent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Controller, post
+
+from feedback_service.api.body import StrictBody
+from feedback_service.api.problems import FieldProblem, ProblemError, field_problem_from_msgspec
+from feedback_service.api.schemas import BatchIn, BatchItemResult, BatchOut, TicketIn
+from feedback_service.api.security import require_role
+from feedback_service.api.tickets import id_conflict, ticket_location
+from feedback_service.api.wire import new_ticket
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.context import ServiceContext
+from feedback_service.store.errors import IdConflict
+from feedback_service.store.mutations import create_ticket
+
+__all__ = ["BatchController"]
+
+
+class BatchController(Controller):
+    """Mounted under a router with the larger batch body limit."""
+
+    path = "/api/v1/tickets/batch"
+    tags = ("tickets",)
+
+    @post(
+        "/",
+        dto=StrictBody[BatchIn],
+        return_dto=None,
+        status_code=200,
+        summary="Report tickets collected offline (each item on its own)",
+    )
+    async def create_batch(self, data: BatchIn, ctx: ServiceContext, principal: Principal) -> BatchOut:
+        require_role(principal, Role.TEAM)
+        limit = ctx.settings.max_batch_tickets
+        if len(data.tickets) > limit:
+            raise ProblemError(
+                422,
+                "validation",
+                f"a batch holds at most {limit} tickets, this one {len(data.tickets)}; split it",
+                errors=[FieldProblem("$.tickets", f"more than {limit} items")],
+            )
+        now = ctx.now()
+        results = [await self._one(raw, i, ctx, principal, now) for i, raw in enumerate(data.tickets)]
+        return BatchOut(results)
+
+    async def _one(
+        self, raw: msgspec.Raw, index: int, ctx: ServiceContext, principal: Principal, now: dt.datetime
+    ) -> BatchItemResult:
+        root = f"$.tickets[{index}]"
+        item_id = _loose_id(raw)
+        try:
+            try:
+                data = msgspec.json.decode(raw, type=TicketIn, strict=True)
+            except msgspec.ValidationError as exc:
+                error = field_problem_from_msgspec(str(exc), root)
+                raise ProblemError(
+                    422, "validation", f"{error.path}: {error.message}", errors=[error]
+                ) from None
+            new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew, root)
+            try:
+                outcome, ticket = await create_ticket(ctx.db, new, principal.actor, now)
+            except IdConflict as exc:
+                raise id_conflict(exc) from None
+        except ProblemError as exc:
+            return BatchItemResult(id=item_id, outcome="rejected", problem=exc.problem())
+        return BatchItemResult(
+            id=ticket.id, outcome=outcome.value, version=ticket.version, location=ticket_location(ticket.id)
+        )
+
+
+def _loose_id(raw: msgspec.Raw) -> str | None:
+    # A rejected item is still named by its id when it has a readable one.
+    try:
+        value: Any = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    item_id = value.get("id") if isinstance(value, dict) else None
+    return item_id if isinstance(item_id, str) else None

@@ -1,0 +1,57 @@
+"""``POST /api/v1/tickets/{id}/occurrences``: "me too", another household with the same difficulty."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, post
+
+from feedback_service.api.body import StrictBody
+from feedback_service.api.problems import ProblemError
+from feedback_service.api.schemas import OccurrenceIn, OccurrenceOut
+from feedback_service.api.security import require_role
+from feedback_service.api.tickets import not_found, ticket_location
+from feedback_service.api.wire import etag, new_occurrence, occurrence_out
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.context import ServiceContext
+from feedback_service.store.errors import IdConflict, TicketNotFound
+from feedback_service.store.mutations import add_occurrence
+from feedback_service.store.records import Outcome
+
+__all__ = ["OccurrenceController"]
+
+
+class OccurrenceController(Controller):
+    """Occurrences add people to a ticket instead of opening a duplicate; idempotent by their own id."""
+
+    path = "/api/v1/tickets/{ticket_id:str}/occurrences"
+    tags = ("occurrences",)
+
+    @post(
+        "/",
+        dto=StrictBody[OccurrenceIn],
+        return_dto=None,
+        status_code=201,
+        summary="Add another household's people to a ticket (idempotent by the occurrence's id)",
+    )
+    async def add(
+        self, ticket_id: str, data: OccurrenceIn, ctx: ServiceContext, principal: Principal
+    ) -> Response[OccurrenceOut]:
+        require_role(principal, Role.TEAM)
+        now = ctx.now()
+        new = new_occurrence(data, ticket_id, principal, now, ctx.settings.clock_skew)
+        try:
+            outcome, ticket, occurrence = await add_occurrence(
+                ctx.db, principal.ticket_scope(ctx.tree), new, principal.actor, now
+            )
+        except TicketNotFound:
+            raise not_found(ticket_id) from None
+        except IdConflict as exc:
+            raise ProblemError(
+                409,
+                "id-conflict",
+                f"occurrence {exc.item_id} already exists with different content (or on another ticket)",
+            ) from None
+        return Response(
+            occurrence_out(occurrence, ticket),
+            status_code=201 if outcome is Outcome.CREATED else 200,
+            headers={"ETag": etag(ticket), "Location": ticket_location(ticket.id)},
+        )

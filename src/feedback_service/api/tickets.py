@@ -1,0 +1,185 @@
+"""``/api/v1/tickets``: report (one or a batch), list within scope, read one, read its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from digitransform.domain import LOCAL_TZ, Barrier, DigitalService, TicketStatus
+from feedback_service.api.body import StrictBody
+from feedback_service.api.problems import FieldProblem, ProblemError
+from feedback_service.api.schemas import HistoryOut, TicketIn, TicketList, TicketOut
+from feedback_service.api.security import require_role
+from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.context import ServiceContext
+from feedback_service.store.cursor import Cursor, CursorError
+from feedback_service.store.errors import IdConflict
+from feedback_service.store.mutations import create_ticket
+from feedback_service.store.queries import TicketQuery, list_tickets, load_ticket, ticket_history
+from feedback_service.store.records import Outcome, StoredTicket
+
+__all__ = ["TicketController", "id_conflict", "not_found", "ticket_location", "ticket_response"]
+
+BASE = "/api/v1/tickets"
+_UNRESOLVED = frozenset(s for s in TicketStatus if s.is_unresolved)
+
+
+def ticket_location(ticket_id: str) -> str:
+    return f"{BASE}/{ticket_id}"
+
+
+def ticket_response(
+    ticket: StoredTicket, status: int = 200, *, location: bool = False
+) -> Response[TicketOut]:
+    """A ticket with its ETag (and ``Location`` for a creation or a replay of one)."""
+    headers = {"ETag": etag(ticket)}
+    if location:
+        headers["Location"] = ticket_location(ticket.id)
+    return Response(ticket_out(ticket), status_code=status, headers=headers)
+
+
+def id_conflict(exc: IdConflict) -> ProblemError:
+    """409: the id names other content. The detail says how to retry correctly."""
+    return ProblemError(
+        409,
+        "id-conflict",
+        f"{exc.kind} {exc.item_id} already exists with different content; a retry must resend exactly "
+        "the same body, and new content needs a new id",
+    )
+
+
+def _bound(name: str, text: str | None, *, end: bool) -> dt.datetime | None:
+    """A date (a local day: from its start, or to its end) or an aware moment from a query parameter."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            start = dt.datetime.combine(day, dt.time(), LOCAL_TZ)
+            return start + dt.timedelta(days=1) if end else start
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ProblemError(
+            400,
+            "bad-request",
+            f"{name}: expected a date (2026-03-01) or a moment with an offset (2026-03-01T09:30:00+07:00)",
+            errors=[FieldProblem(name, "not a date or an aware moment", "query")],
+        )
+    return moment
+
+
+class TicketController(Controller):
+    """Tickets: teams report them; everyone reads them within their scope."""
+
+    path = BASE
+    tags = ("tickets",)
+
+    @post(
+        "/",
+        dto=StrictBody[TicketIn],
+        return_dto=None,
+        status_code=201,
+        summary="Report a difficulty (idempotent by the client's id)",
+        description="201 with Location and ETag for a new ticket; 200 with the stored ticket for a retry "
+        "with the same content; 409 for the same id with different content.",
+    )
+    async def create(self, data: TicketIn, ctx: ServiceContext, principal: Principal) -> Response[TicketOut]:
+        require_role(principal, Role.TEAM)
+        now = ctx.now()
+        new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
+        try:
+            outcome, ticket = await create_ticket(ctx.db, new, principal.actor, now)
+        except IdConflict as exc:
+            raise id_conflict(exc) from None
+        return ticket_response(ticket, 201 if outcome is Outcome.CREATED else 200, location=True)
+
+    @get("/", summary="Tickets within the caller's scope, filtered, a page at a time")
+    async def listing(
+        self,
+        ctx: ServiceContext,
+        principal: Principal,
+        status: list[TicketStatus] | None = None,
+        unresolved: bool | None = None,
+        category: Barrier | None = None,
+        service: DigitalService | None = None,
+        commune: str | None = None,
+        village: str | None = None,
+        team: str | None = None,
+        observed_from: Annotated[
+            str | None, Parameter(description="A date (local day) or an aware moment; inclusive.")
+        ] = None,
+        observed_to: Annotated[
+            str | None, Parameter(description="A date (its whole local day included) or an aware moment.")
+        ] = None,
+        updated_since: Annotated[
+            str | None, Parameter(description="Changed at or after: a sync feed, oldest change first.")
+        ] = None,
+        limit: Annotated[int | None, Parameter(ge=1, description="Items per page (default 50).")] = None,
+        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page.")] = None,
+    ) -> TicketList:
+        require_role(principal, Role.TEAM, Role.OFFICIAL)
+        statuses = None if status is None else frozenset(status)
+        if unresolved is not None:
+            wanted = _UNRESOLVED if unresolved else frozenset(TicketStatus) - _UNRESOLVED
+            statuses = wanted if statuses is None else statuses & wanted
+        size = limit or ctx.settings.page_size
+        if size > ctx.settings.max_page_size:
+            raise ProblemError(
+                400,
+                "bad-request",
+                f"limit: at most {ctx.settings.max_page_size}",
+                errors=[FieldProblem("limit", f"at most {ctx.settings.max_page_size}", "query")],
+            )
+        try:
+            query = TicketQuery(
+                statuses=statuses,
+                category=category,
+                service=service,
+                commune=commune,
+                village=village,
+                team=team,
+                observed_from=_bound("observed_from", observed_from, end=False),
+                observed_to=_bound("observed_to", observed_to, end=True),
+                updated_since=_bound("updated_since", updated_since, end=False),
+                limit=size,
+                after=None if cursor is None else Cursor.decode(cursor),
+            )
+            async with ctx.db.reading() as conn:
+                page = await list_tickets(conn, principal.ticket_scope(ctx.tree), query)
+        except CursorError as exc:
+            raise ProblemError(
+                400, "bad-request", str(exc), errors=[FieldProblem("cursor", str(exc), "query")]
+            ) from None
+        return TicketList(
+            items=[ticket_out(t) for t in page.items],
+            next_cursor=None if page.next_cursor is None else page.next_cursor.encode(),
+        )
+
+    @get("/{ticket_id:str}", summary="One ticket (404 outside the caller's scope)")
+    async def read(self, ticket_id: str, ctx: ServiceContext, principal: Principal) -> Response[TicketOut]:
+        require_role(principal, Role.TEAM, Role.OFFICIAL)
+        async with ctx.db.reading() as conn:
+            ticket = await load_ticket(conn, ticket_id, principal.ticket_scope(ctx.tree))
+        if ticket is None:
+            raise not_found(ticket_id)
+        return ticket_response(ticket)
+
+    @get("/{ticket_id:str}/history", summary="Every change to a ticket: who, when, what, why")
+    async def history(self, ticket_id: str, ctx: ServiceContext, principal: Principal) -> HistoryOut:
+        require_role(principal, Role.TEAM, Role.OFFICIAL)
+        async with ctx.db.reading() as conn:
+            entries = await ticket_history(conn, ticket_id, principal.ticket_scope(ctx.tree))
+        if entries is None:
+            raise not_found(ticket_id)
+        return HistoryOut(ticket_id, [entry_out(e) for e in entries])
+
+
+def not_found(ticket_id: str) -> ProblemError:
+    """The same answer for a ticket that does not exist and one outside the caller's scope."""
+    return ProblemError(404, "not-found", f"no ticket {ticket_id}")

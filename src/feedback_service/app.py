@@ -1,0 +1,107 @@
+"""The Litestar application factory: ``create_app(settings)``.
+
+``uvicorn --factory feedback_service.app:app_from_env`` (what ``feedback-service serve`` runs in each
+worker) builds the app from ``FEEDBACK_*`` variables.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.types import ControllerRouterHandler
+
+from digitransform.domain import AdminTree
+from feedback_service.api import (
+    BatchController,
+    EchoController,
+    HealthController,
+    OccurrenceController,
+    ReferenceController,
+    TicketController,
+    TransitionController,
+)
+from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
+from feedback_service.api.problems import exception_handlers
+from feedback_service.context import ServiceContext
+from feedback_service.settings import Settings
+from feedback_service.store.migrate import upgrade
+
+__all__ = ["VERSION", "app_from_env", "create_app"]
+
+VERSION = "1.0.0"
+log = logging.getLogger("feedback_service")
+
+_DESCRIPTION = """\
+Teams working door to door record the difficulties citizens meet with digital services;
+commune and province officials work them through a lifecycle (acknowledge, start, resolve, reject,
+reopen). Authenticate with `Authorization: Bearer <token>`. Every error is an RFC 9457 problem
+(`application/problem+json`). See docs/service.md.
+"""
+
+
+def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar:
+    """The service for ``settings``; ``tree`` overrides the units named by ``settings.units``.
+
+    The database is opened (and, if ``settings.migrate_on_start``, migrated) when the app starts,
+    and closed when it stops.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        context = ServiceContext.open(settings, tree)
+        if settings.migrate_on_start:
+            revision = await upgrade(context.db)
+            log.info("schema at revision %s", revision)
+        app.state[CONTEXT_KEY] = context
+        try:
+            yield
+        finally:
+            await context.db.dispose()
+
+    handlers: list[ControllerRouterHandler] = [
+        TicketController,
+        Router(
+            path="/",
+            route_handlers=[BatchController],
+            request_max_body_size=settings.max_batch_bytes,
+        ),
+        TransitionController,
+        OccurrenceController,
+        ReferenceController,
+        HealthController,
+    ]
+    if settings.bench_echo:
+        handlers.append(EchoController)
+    return Litestar(
+        route_handlers=handlers,
+        dependencies=dependencies(),
+        exception_handlers=exception_handlers(),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="digitransform feedback service",
+            version=VERSION,
+            description=_DESCRIPTION,
+            path="/schema",
+            tags=[
+                Tag(name="tickets", description="Report difficulties and read them within your scope"),
+                Tag(name="transitions", description="Officials work tickets through the lifecycle"),
+                Tag(name="occurrences", description='"Me too": more households with the same difficulty'),
+                Tag(name="reference", description="Codes and labels (vi, en) and administrative units"),
+                Tag(name="health", description="Liveness and readiness"),
+            ],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """The app configured from ``FEEDBACK_*`` environment variables (for uvicorn's ``--factory``)."""
+    return create_app(Settings.from_env())

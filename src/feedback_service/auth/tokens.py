@@ -1,0 +1,156 @@
+"""Issuing and checking bearer tokens.
+
+A token is ``fs_`` followed by 32 random bytes (256 bits, ``secrets.token_urlsafe``); it is shown
+once, when issued, and only its SHA-256 hash is stored. Each token also has a short public id
+(``tok_…``) that names it in the history and for revocation, and reveals nothing of the secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+
+import attrs
+
+from digitransform.domain import AdminLevel, AdminTree
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.store.database import Database
+from feedback_service.store.tokens import ensure_team, find_token, insert_token
+
+__all__ = [
+    "IssuedToken",
+    "TokenCache",
+    "TokenRequestError",
+    "authenticate_secret",
+    "hash_secret",
+    "issue_token",
+]
+
+PREFIX = "fs_"
+SECRET_BYTES = 32
+
+
+class TokenRequestError(ValueError):
+    """A token that cannot be issued as asked (missing team, unknown unit, ...); the message says why."""
+
+
+@attrs.frozen
+class IssuedToken:
+    """A new token: its public id, and the secret shown this once."""
+
+    id: str
+    secret: str = attrs.field(repr=False)
+    principal: Principal
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a token: SHA-256 in hex."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+async def issue_token(
+    db: Database,
+    tree: AdminTree,
+    role: Role,
+    *,
+    now: dt.datetime,
+    team: str | None = None,
+    commune: str | None = None,
+    scope: str | None = None,
+    label: str | None = None,
+) -> IssuedToken:
+    """Create a token for ``role``, creating the team if it is new.
+
+    A team token needs ``team`` and ``commune`` (a commune of the tree); an official's needs ``scope``
+    (a commune or the province); an admin's needs neither. Raises :class:`TokenRequestError`, or
+    :class:`~feedback_service.store.errors.TeamMismatch` for a team known in another commune.
+    """
+    principal = _principal(tree, role, team=team, commune=commune, scope=scope)
+    token_id = f"tok_{secrets.token_hex(6)}"
+    secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    async with db.writing() as conn:
+        if principal.team is not None and principal.commune is not None:
+            await ensure_team(conn, principal.team, principal.commune, now)
+        await insert_token(
+            conn,
+            token_id=token_id,
+            secret_hash=hash_secret(secret),
+            role=role.value,
+            team=principal.team,
+            scope=principal.scope,
+            label=label,
+            now=now,
+        )
+    return IssuedToken(token_id, secret, attrs.evolve(principal, token_id=token_id))
+
+
+def _principal(
+    tree: AdminTree, role: Role, *, team: str | None, commune: str | None, scope: str | None
+) -> Principal:
+    if role is Role.TEAM:
+        if not team or team != team.strip() or len(team) > 64:
+            raise TokenRequestError("a team token needs --team: a team code of 1–64 characters")
+        if scope:
+            raise TokenRequestError("a team token takes --commune, not --scope")
+        unit = tree.get(commune or "")
+        if unit is None or unit.level is not AdminLevel.COMMUNE:
+            raise TokenRequestError(f"--commune {commune!r} is not a commune of {tree.root.code}")
+        return Principal("", role, team=team, commune=commune)
+    if team or commune:
+        raise TokenRequestError(f"an {role.value} token takes no --team or --commune")
+    if role is Role.OFFICIAL:
+        unit = tree.get(scope or "")
+        if unit is None or unit.level is AdminLevel.VILLAGE:
+            raise TokenRequestError(
+                f"--scope {scope!r} must be a commune of {tree.root.code} or the province itself"
+            )
+        return Principal("", role, scope=scope)
+    if scope:
+        raise TokenRequestError("an admin token takes no --scope")
+    return Principal("", role)
+
+
+@attrs.define
+class TokenCache:
+    """Recently checked tokens, trusted for ``seconds`` (0 disables the cache).
+
+    Checking a token is a database read per request; a short cache takes it off the hot path at the
+    price of a revocation taking up to ``seconds`` to reach this worker.
+    """
+
+    seconds: float
+    _entries: dict[str, tuple[float, Principal | None]] = attrs.field(factory=dict)
+
+    def get(self, secret_hash: str) -> tuple[bool, Principal | None]:
+        if self.seconds <= 0:
+            return False, None
+        entry = self._entries.get(secret_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return False, None
+        return True, entry[1]
+
+    def put(self, secret_hash: str, principal: Principal | None) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[secret_hash] = (time.monotonic() + self.seconds, principal)
+
+
+async def authenticate_secret(db: Database, secret: str, cache: TokenCache) -> Principal | None:
+    """The principal behind a bearer token, or ``None`` if it is unknown or revoked."""
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        return None
+    digest = hash_secret(secret)
+    known, principal = cache.get(digest)
+    if known:
+        return principal
+    record = await find_token(db, digest)
+    if record is None or record.revoked_at is not None:
+        principal = None
+    else:
+        principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
+    cache.put(digest, principal)
+    return principal

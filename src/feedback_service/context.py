@@ -1,0 +1,57 @@
+"""What every request handler shares: settings, the database, the administrative tree, the token cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import attrs
+
+from digitransform.demo import demo_units
+from digitransform.domain import AdminTree
+from digitransform.formats import load_tree
+from feedback_service.auth.tokens import TokenCache
+from feedback_service.settings import DEMO_UNITS, Settings
+from feedback_service.store.database import Database, open_database
+
+__all__ = ["ServiceContext", "load_units", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    """The current moment, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def load_units(settings: Settings) -> AdminTree:
+    """The administrative tree the service checks villages and scopes against.
+
+    ``FEEDBACK_UNITS=demo`` plans the demo province in memory (no file); anything else is read as a
+    ``units.csv`` and a bad file raises :class:`~digitransform.formats.FormatError` naming the line.
+    """
+    if settings.units == DEMO_UNITS:
+        return AdminTree.from_units(demo_units(settings.demo_households, settings.demo_seed))
+    return load_tree(Path(settings.units))
+
+
+@attrs.define
+class ServiceContext:
+    """One per process: built at start, closed at shutdown."""
+
+    settings: Settings
+    db: Database
+    tree: AdminTree
+    tokens: TokenCache
+
+    @classmethod
+    def open(cls, settings: Settings, tree: AdminTree | None = None) -> ServiceContext:
+        """Connect (lazily) to the database and load the units."""
+        return cls(
+            settings=settings,
+            db=open_database(settings.database_url, pool_size=settings.pool_size),
+            tree=tree if tree is not None else load_units(settings),
+            tokens=TokenCache(settings.token_cache_seconds),
+        )
+
+    def now(self) -> dt.datetime:
+        """The current moment (UTC)."""
+        return utc_now()
