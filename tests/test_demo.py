@@ -17,6 +17,7 @@ from digitransform.cli import demo as demo_cli
 from digitransform.cli import main
 from digitransform.demo import (
     FILES,
+    HOUSEHOLDS_PER_VILLAGE,
     PROVINCE_CODE,
     PROVINCE_NAME,
     demo_service_reports,
@@ -92,11 +93,12 @@ def test_the_files_hold_the_in_memory_pieces(tmp_path: Path) -> None:
 
 
 def test_the_full_province_keeps_the_articles_numbers() -> None:
-    """At 1.3 million households: ~100 communes, 1,083 villages, U Minh Thượng 26 teams, An Minh 18."""
+    """At 1.3 million households: 102 communes, 1,035 villages and teams (U Minh Thượng 26, An Minh 18)."""
     units = FULL.units()
     assert units[0].code == PROVINCE_CODE and units[0].name == PROVINCE_NAME
     levels = Counter(u.level for u in units)
-    assert levels[AdminLevel.COMMUNE] == 102 and levels[AdminLevel.VILLAGE] == 1_083
+    assert levels[AdminLevel.COMMUNE] == 102 and levels[AdminLevel.VILLAGE] == 1_035
+    assert len(FULL.teams()) == 1_035 and 7_000 <= sum(t.members for t in FULL.teams()) <= 9_000  # ~8,000
     teams = Counter(t.commune for t in FULL.teams())
     assert teams[commune(units, "Xã U Minh Thượng")] == 26
     assert teams[commune(units, "Xã An Minh")] == 18
@@ -139,9 +141,9 @@ def test_small_provinces_still_have_three_communes(households: int) -> None:
     assert sum(1 for _ in iter_demo_households(households, seed=3)) == households
 
 
-def test_the_article_communes_come_first_and_keep_their_villages_from_66000_households() -> None:
-    """From ~66,000 households U Minh Thượng has its 26 villages and An Minh its 18."""
-    units = demo_units(66_000, seed=1)
+def test_the_article_communes_come_first_and_keep_their_villages_from_69000_households() -> None:
+    """From ~69,000 households U Minh Thượng has its 26 villages and An Minh its 18."""
+    units = demo_units(69_000, seed=1)
     tree = AdminTree.from_units(units)
     assert [c.name for c in tree.at_level(AdminLevel.COMMUNE)[:3]] == [
         "Xã U Minh Thượng",
@@ -207,7 +209,9 @@ def test_any_plan_places_every_household_in_a_valid_tree(households: int, seed: 
     tree = province.tree()
     assert len(tree.at_level(AdminLevel.COMMUNE)) >= 3
     assert sum(v.households for v in province.villages) == households
-    assert abs(len(province.villages) - households / 1_200) <= max(3, households / 1_200 * 0.01)
+    assert abs(len(province.villages) - households / HOUSEHOLDS_PER_VILLAGE) <= max(
+        3, households / HOUSEHOLDS_PER_VILLAGE * 0.01
+    )
 
 
 def test_bad_household_counts_are_refused() -> None:

@@ -2,11 +2,11 @@
 
 Since the 2025 merger An Giang has about 1.3 million households in some 100 communes, wards and
 special zones, and 1,035 community digital technology teams. The demo keeps that shape at any size:
-about 1,200 households a village, one team per village, and at least three communes. The first
+about 1,250 households a village, one team per village, and at least three communes. The first
 communes are the article's: U Minh Thượng (26 villages, so 26 teams), An Minh (18; its centre takes
 about 2,000 applications a working day, 15 % online, 97 % on time, 90 % level-2 VNeID) and Vân Khánh
 (with Kim Quy A, where over 90 % of residents use a smartphone). Smaller provinces take the first
-communes of the list, so those three keep their real numbers from about 66,000 households up.
+communes of the list, so those three keep their real numbers from about 69,000 households up.
 
 Everything is drawn from ``random.Random`` seeded by the demo seed and the unit concerned, so the
 same seed gives byte-identical files, and a village's households do not depend on how many villages
@@ -69,8 +69,9 @@ __all__ = [
 
 PROVINCE_CODE = "AG"
 PROVINCE_NAME = "An Giang"
-HOUSEHOLDS_PER_VILLAGE = 1_200
-"""About this many households a village; the number of villages follows the number of households."""
+HOUSEHOLDS_PER_VILLAGE = 1_256
+"""About this many households a village (1.3 million ÷ 1,035 teams, one per village); the number of
+villages follows the number of households."""
 MIN_COMMUNES = 3
 AS_OF = dt.date(2025, 12, 31)
 """The survey date: teams' last activity lies on or before it."""
@@ -85,7 +86,7 @@ ProgressCallback = Callable[[int], None]
 # --- the communes: (name, villages at full scale, digital maturity 0..1) ----------------------------
 # Maturity shapes every probability of a commune: wards and Phú Quốc are high, remote and
 # Khmer-majority communes (Tri Tôn, Ba Chúc, Ô Lâm, Cô Tô...) low. Full-scale villages add up to
-# 1,083 = 1.3 million households ÷ 1,200.
+# 1,035, the province's number of teams.
 _COMMUNES: tuple[tuple[str, int, float], ...] = (
     ("Xã U Minh Thượng", 26, 0.45),
     ("Xã An Minh", 18, 0.70),
@@ -132,62 +133,62 @@ _COMMUNES: tuple[tuple[str, int, float], ...] = (
     ("Xã Bình An", 11, 0.48),
     ("Xã Thạnh Lộc", 11, 0.46),
     ("Xã Thạnh Hưng", 12, 0.44),
-    ("Xã Long Thạnh", 11, 0.44),
-    ("Xã Hòa Hưng", 11, 0.44),
-    ("Xã Ngọc Chúc", 11, 0.42),
-    ("Xã Hòa Thuận", 11, 0.42),
-    ("Xã Định Hòa", 10, 0.42),
+    ("Xã Long Thạnh", 10, 0.44),
+    ("Xã Hòa Hưng", 10, 0.44),
+    ("Xã Ngọc Chúc", 10, 0.42),
+    ("Xã Hòa Thuận", 10, 0.42),
+    ("Xã Định Hòa", 9, 0.42),
     ("Phường Vĩnh Tế", 8, 0.70),
-    ("Xã Vĩnh Hòa Hưng", 11, 0.42),
-    ("Xã Vĩnh Tuy", 10, 0.40),
-    ("Xã Đông Thái", 11, 0.44),
-    ("Xã Tây Yên", 11, 0.44),
-    ("Xã Đông Hưng", 11, 0.44),
-    ("Xã Tân Thạnh", 10, 0.44),
+    ("Xã Vĩnh Hòa Hưng", 10, 0.42),
+    ("Xã Vĩnh Tuy", 9, 0.40),
+    ("Xã Đông Thái", 10, 0.44),
+    ("Xã Tây Yên", 10, 0.44),
+    ("Xã Đông Hưng", 10, 0.44),
+    ("Xã Tân Thạnh", 9, 0.44),
     ("Đặc khu Thổ Châu", 2, 0.40),
-    ("Xã Vĩnh Hòa", 10, 0.46),
-    ("Xã Vĩnh Bình", 10, 0.46),
-    ("Xã Vĩnh Phong", 10, 0.46),
+    ("Xã Vĩnh Hòa", 9, 0.46),
+    ("Xã Vĩnh Bình", 9, 0.46),
+    ("Xã Vĩnh Phong", 9, 0.46),
     ("Phường Long Phú", 8, 0.70),
-    ("Xã Khánh Bình", 11, 0.45),
-    ("Xã Nhơn Hội", 10, 0.45),
-    ("Xã Phú Hữu", 11, 0.45),
-    ("Xã Vĩnh Hậu", 10, 0.45),
-    ("Xã Chợ Vàm", 11, 0.50),
-    ("Xã Hòa Lạc", 10, 0.48),
+    ("Xã Khánh Bình", 10, 0.45),
+    ("Xã Nhơn Hội", 9, 0.45),
+    ("Xã Phú Hữu", 10, 0.45),
+    ("Xã Vĩnh Hậu", 9, 0.45),
+    ("Xã Chợ Vàm", 10, 0.50),
+    ("Xã Hòa Lạc", 9, 0.48),
     ("Phường Thới Sơn", 8, 0.62),
-    ("Xã Phú An", 11, 0.48),
-    ("Xã Phú Lâm", 11, 0.48),
-    ("Xã Mỹ Đức", 11, 0.47),
-    ("Xã Vĩnh Thạnh Trung", 11, 0.47),
-    ("Xã Bình Mỹ", 11, 0.47),
-    ("Xã Thạnh Mỹ Tây", 10, 0.46),
+    ("Xã Phú An", 10, 0.48),
+    ("Xã Phú Lâm", 10, 0.48),
+    ("Xã Mỹ Đức", 10, 0.47),
+    ("Xã Vĩnh Thạnh Trung", 10, 0.47),
+    ("Xã Bình Mỹ", 10, 0.47),
+    ("Xã Thạnh Mỹ Tây", 9, 0.46),
     ("Phường Chi Lăng", 8, 0.60),
     ("Xã An Cư", 9, 0.35),
-    ("Xã Định Mỹ", 10, 0.46),
-    ("Xã Phú Hòa", 10, 0.50),
-    ("Xã Vĩnh Trạch", 10, 0.48),
-    ("Xã Tây Phú", 10, 0.46),
+    ("Xã Định Mỹ", 9, 0.46),
+    ("Xã Phú Hòa", 9, 0.50),
+    ("Xã Vĩnh Trạch", 9, 0.48),
+    ("Xã Tây Phú", 9, 0.46),
     ("Phường Vĩnh Thông", 8, 0.75),
-    ("Xã Cù Lao Giêng", 11, 0.50),
-    ("Xã Hội An", 11, 0.50),
-    ("Xã Long Điền", 11, 0.50),
-    ("Xã Nhơn Mỹ", 11, 0.50),
-    ("Xã Long Kiến", 11, 0.50),
+    ("Xã Cù Lao Giêng", 10, 0.50),
+    ("Xã Hội An", 10, 0.50),
+    ("Xã Long Điền", 10, 0.50),
+    ("Xã Nhơn Mỹ", 10, 0.50),
+    ("Xã Long Kiến", 10, 0.50),
     ("Phường Tô Châu", 8, 0.74),
-    ("Xã Mỹ Hòa Hưng", 10, 0.55),
-    ("Xã Vĩnh An", 10, 0.46),
-    ("Xã Vọng Thê", 10, 0.44),
-    ("Xã Vĩnh Xương", 10, 0.46),
-    ("Xã Tân An", 10, 0.48),
-    ("Xã Châu Phong", 10, 0.44),
-    ("Xã Bình Hòa", 11, 0.50),
-    ("Xã Cần Đăng", 11, 0.48),
-    ("Xã Vĩnh Hanh", 11, 0.46),
-    ("Xã An Châu", 11, 0.52),
-    ("Xã Bình Thạnh Đông", 10, 0.46),
-    ("Xã Kiên Bình", 10, 0.42),
-    ("Xã Thuận Hòa", 10, 0.44),
+    ("Xã Mỹ Hòa Hưng", 9, 0.55),
+    ("Xã Vĩnh An", 9, 0.46),
+    ("Xã Vọng Thê", 9, 0.44),
+    ("Xã Vĩnh Xương", 9, 0.46),
+    ("Xã Tân An", 9, 0.48),
+    ("Xã Châu Phong", 9, 0.44),
+    ("Xã Bình Hòa", 10, 0.50),
+    ("Xã Cần Đăng", 10, 0.48),
+    ("Xã Vĩnh Hanh", 10, 0.46),
+    ("Xã An Châu", 10, 0.52),
+    ("Xã Bình Thạnh Đông", 9, 0.46),
+    ("Xã Kiên Bình", 9, 0.42),
+    ("Xã Thuận Hòa", 9, 0.44),
     ("Xã Tân Tuyến", 9, 0.38),
 )
 
@@ -295,7 +296,7 @@ class DemoProvince:
 def plan_demo(households: int, seed: int = 0) -> DemoProvince:
     """The demo province for ``households`` households: which communes and villages, how big each is.
 
-    ``households`` must be at least 1. Villages number about one per 1,200 households, in at least
+    ``households`` must be at least 1. Villages number about one per 1,256 households, in at least
     three communes.
     """
     if households < 1:

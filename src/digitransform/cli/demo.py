@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
         "demo",
         help="write a synthetic province shaped on An Giang (units, households, teams, service reports)",
         description="Write units.csv, households.jsonl, teams.csv and service_reports.csv for a seeded "
-        "synthetic province shaped on An Giang: about 1,200 households a village, one team per village, "
+        "synthetic province shaped on An Giang: about 1,250 households a village, one team per village, "
         "at least three communes. The same seed gives byte-identical files.",
     )
     parser.add_argument(
