@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
-from digitransform.trends import TicketChange
+from digitransform.trends import TicketChange, change_deltas
+from feedback_service.store.aggregate import add_deltas
 from feedback_service.store.database import Database
 from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
 from feedback_service.store.queries import load_occurrence, load_ticket
@@ -52,7 +53,7 @@ OCCURRENCE = "occurrence"
 async def record_change(
     conn: AsyncConnection, ticket: Ticket, change: TicketChange, entry: HistoryEntry
 ) -> None:
-    """Record one change to ``ticket`` in the caller's transaction: the history entry.
+    """Record one change to ``ticket`` in the caller's transaction: the history entry and the trend aggregate.
 
     Called by every mutation, after the ticket row is written and before the commit. ``change`` is
     the library's description of the change (``change.before`` is ``None`` for a creation), so
@@ -60,6 +61,7 @@ async def record_change(
     ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
     """
     await conn.execute(ticket_events.insert().values(entry_values(entry)))
+    await add_deltas(conn, change_deltas(ticket, change))
 
 
 async def create_ticket(

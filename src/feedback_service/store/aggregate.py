@@ -1,0 +1,141 @@
+"""The per-day trend aggregate: the library's :class:`~digitransform.trends.DailyDelta` rows, upserted.
+
+Every ticket change adds ``change_deltas(ticket, change)`` (one row under ``"*"`` and one per
+category) to ``trend_days`` in the same transaction as the change, so trends read a few rows per day
+instead of every ticket and can never disagree with the tickets.
+
+Two roll-ups of the same rows, kept in the same statement batch, make the common questions cheap:
+
+- ``trend_days_commune`` drops village, team and service: it answers every trend that neither
+  groups nor filters by them (a commune official's view, the ranking of communes);
+- ``trend_days_province`` also drops the commune: the province by category, or its total.
+
+A roll-up is the sum of the fine rows over the dropped columns, so it gives the same answers for the
+groupings it can serve (``docs/trends.md``). Upserts sum the counts on conflict (SQLite's and
+PostgreSQL's ``INSERT ... ON CONFLICT DO UPDATE``); rows are written in key order, table by table,
+so two concurrent writers on PostgreSQL take their row locks in the same order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from digitransform.trends import DailyDelta
+from feedback_service.store.tables import UNIT, metadata
+
+__all__ = [
+    "COUNTS",
+    "KEYS",
+    "ROLLUPS",
+    "Rollup",
+    "add_deltas",
+    "rollup_for",
+    "trend_days",
+    "trend_days_commune",
+    "trend_days_province",
+    "upsert",
+]
+
+KEYS = ("local_date", "commune", "village", "team", "service", "category")
+"""The key columns of :class:`DailyDelta`, in its order."""
+COUNTS = (
+    "opened",
+    "resolved",
+    "rejected",
+    "reopened",
+    "resolved_on_the_spot",
+    "people_delta",
+    "people_reported",
+)
+"""The count columns, summed on conflict, in :meth:`DailyDelta.counts` order."""
+
+_WIDTHS = {"commune": UNIT, "village": UNIT, "team": 64, "service": 32, "category": 32}
+
+
+def _table(name: str, keys: Sequence[str], *indexes: Sequence[str]) -> sa.Table:
+    columns: list[Any] = [
+        sa.Column(k, sa.Date() if k == "local_date" else sa.String(_WIDTHS[k]), primary_key=True)
+        for k in keys
+    ]
+    columns += [sa.Column(c, sa.Integer(), nullable=False, server_default="0") for c in COUNTS]
+    columns += [sa.Index(None, *ix) for ix in indexes]
+    return sa.Table(name, metadata, *columns)
+
+
+trend_days = _table("trend_days", KEYS, ("commune", "category", "local_date"))
+"""The fine rows, keyed exactly as :class:`DailyDelta`."""
+trend_days_commune = _table(
+    "trend_days_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
+)
+"""Without village, team and service; the key starts with the category so a province-wide trend by
+commune reads one contiguous range (``category = '*'``)."""
+trend_days_province = _table("trend_days_province", ("category", "local_date"))
+"""Without any unit, team or service."""
+
+
+@attrs.frozen
+class Rollup:
+    """One table of the aggregate and the dimensions (besides date and category) it keeps."""
+
+    table: sa.Table
+    dimensions: frozenset[str]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.primary_key.columns)
+
+
+ROLLUPS = (
+    Rollup(trend_days_province, frozenset()),
+    Rollup(trend_days_commune, frozenset({"commune"})),
+    Rollup(trend_days, frozenset({"commune", "village", "team", "service"})),
+)
+"""Smallest first: a query uses the first one that keeps every dimension it needs."""
+
+
+def rollup_for(dimensions: Iterable[str]) -> Rollup:
+    """The smallest table that keeps ``dimensions`` (``commune``, ``village``, ``team``, ``service``)."""
+    needed = frozenset(dimensions)
+    return next(r for r in ROLLUPS if needed <= r.dimensions)
+
+
+def _project(rows: Iterable[DailyDelta], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows summed over the columns not in ``keys``, in key order."""
+    merged: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        key = tuple(getattr(row, k) for k in keys)
+        counts = row.counts()
+        known = merged.get(key)
+        if known is None:
+            merged[key] = list(counts)
+        else:
+            for i, n in enumerate(counts):
+                known[i] += n
+    return [
+        {**dict(zip(keys, key, strict=True)), **dict(zip(COUNTS, merged[key], strict=True))}
+        for key in sorted(merged)
+    ]
+
+
+def upsert(dialect: str, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` for ``table``."""
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={c: table.c[c] + insert.excluded[c] for c in COUNTS},
+    )
+
+
+async def add_deltas(conn: AsyncConnection, rows: Sequence[DailyDelta]) -> None:
+    """Add ``rows`` to the fine table and both roll-ups, in the caller's transaction."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    for rollup in (ROLLUPS[2], ROLLUPS[1], ROLLUPS[0]):
+        await conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys))
