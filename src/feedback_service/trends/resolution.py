@@ -1,0 +1,97 @@
+"""Time to resolve, from the history's resolve entries: median and 90th percentile per group.
+
+Percentiles are computed in Python with the library's :func:`~digitransform.trends.percentile`, so
+SQLite (which has no ``percentile_cont``) and PostgreSQL give the same figures as the reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from digitransform.domain import ResolutionType, TicketAction
+from digitransform.trends import (
+    TOTAL,
+    GroupBy,
+    GroupKey,
+    ResolutionGroup,
+    ResolutionTimes,
+    TicketFilter,
+    percentile,
+)
+from digitransform.trends.grouping import parse_group_by, sort_key
+from feedback_service.store.database import Database
+from feedback_service.store.records import Scope
+from feedback_service.store.tables import ticket_events, tickets
+from feedback_service.trends.ageing import ticket_clauses, ticket_groups
+from feedback_service.trends.scope import within
+from feedback_service.trends.sql import day_bounds
+
+__all__ = ["resolution_times", "resolutions_in"]
+
+Found = list[tuple[dt.timedelta, bool]]
+
+
+async def resolutions_in(
+    db: Database, first: dt.date, last: dt.date, group_by: GroupBy | None, where: TicketFilter
+) -> tuple[Found, dict[GroupKey, Found]]:
+    """Each resolve on local dates ``first``..``last`` (wait since observation, on the spot?), by group."""
+    start, stop = day_bounds(first, last)
+    stmt = (
+        sa.select(
+            ticket_events.c.at,
+            ticket_events.c.resolution,
+            tickets.c.observed_at,
+            tickets.c.commune,
+            tickets.c.village,
+            tickets.c.team,
+            tickets.c.service,
+            tickets.c.categories,
+        )
+        .join(tickets, tickets.c.id == ticket_events.c.ticket_id)
+        .where(
+            ticket_events.c.action == TicketAction.RESOLVE.value,
+            ticket_events.c.at >= start,
+            ticket_events.c.at < stop,
+            *ticket_clauses(where),
+        )
+    )
+    everything: Found = []
+    per_group: dict[GroupKey, Found] = {}
+    async with db.reading() as conn:
+        rows = (await conn.execute(stmt)).all()
+    for row in rows:
+        found = (row.at - row.observed_at, row.resolution == ResolutionType.ON_THE_SPOT.value)
+        everything.append(found)
+        if group_by is not None:
+            for key in ticket_groups(row, group_by, where):
+                per_group.setdefault(key, []).append(found)
+    return everything, per_group
+
+
+def _group(key: GroupKey, found: Found) -> ResolutionGroup:
+    ordered = sorted(d for d, _ in found)
+    spot = sum(1 for _, s in found if s)
+    return ResolutionGroup(key, len(ordered), spot, percentile(ordered, 0.5), percentile(ordered, 0.9))
+
+
+async def resolution_times(
+    db: Database,
+    scope: Scope,
+    first: dt.date,
+    last: dt.date,
+    group_by: GroupBy | str | None = None,
+    where: TicketFilter | None = None,
+) -> ResolutionTimes:
+    """Median and 90th percentile time to resolve: :func:`digitransform.trends.resolution_times`."""
+    if last < first:
+        raise ValueError(f"to: {last} precedes from: {first}")
+    grouping = parse_group_by(group_by)
+    scoped = within(scope, where)
+    everything, per_group = await resolutions_in(db, first, last, grouping, scoped)
+    total = _group(TOTAL, everything)
+    if grouping is None:
+        return ResolutionTimes(first, last, None, (total,), total)
+    groups = tuple(_group(k, per_group[k]) for k in sorted(per_group, key=sort_key))
+    return ResolutionTimes(first, last, grouping, groups, total)
