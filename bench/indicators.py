@@ -13,8 +13,9 @@ Each contender runs in its own subprocess, after its imports, on the same ``hous
 - ``floor``: the floor for Python, a bare loop that decodes each line with msgspec into typed
   Structs and counts six aggregates, nothing else.
 
-Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded);
-peak memory is the subprocess's maximum resident set size, from ``os.wait4``. With worker processes
+Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded),
+the fastest of ``--repeat`` runs on a shared machine; peak memory is the subprocess's maximum
+resident set size, from ``os.wait4`` (the largest over the runs). With worker processes
 the figure is the parent's peak plus each worker's (an upper bound: forked pages are shared). Every
 contender prints the province's counts, and the harness checks they agree.
 """
@@ -193,8 +194,13 @@ def _units(folder: Path) -> dict[str, str]:
         return {row["code"]: row["parent_code"] for row in csv.DictReader(f)}
 
 
-def run_polars(folder: Path) -> dict[str, int]:
-    """The same aggregates with polars: read, explode members, group by village, roll up, divide."""
+def run_polars(folder: Path, reader: str = "lines") -> dict[str, int]:
+    """The same aggregates with polars: read, explode members, group by village, roll up, divide.
+
+    ``reader="lines"`` reads the lines as one string column and decodes it with ``str.json_decode``,
+    which polars 2.1 does about three times faster than ``read_ndjson`` does for these nested
+    records (``reader="ndjson"``); polars is given the faster of the two.
+    """
     import polars as pl
 
     member = pl.Struct(
@@ -216,7 +222,15 @@ def run_polars(folder: Path) -> dict[str, int]:
         "other_smart_devices": pl.Int64,
         "members": pl.List(member),
     }
-    df = pl.read_ndjson(folder / "households.jsonl", schema=schema)
+    path = folder / "households.jsonl"
+    if reader == "ndjson":
+        df = pl.read_ndjson(path, schema=schema)
+    else:
+        # A separator and no quoting that JSON text never contains: each line is one string.
+        lines = pl.read_csv(
+            path, has_header=False, separator="\x01", quote_char=None, schema={"line": pl.String}
+        )
+        df = lines.select(pl.col("line").str.json_decode(pl.Struct(schema))).unnest("line")
     e = pl.element().struct
     has_phone = pl.col("members").list.eval(e.field("smartphone")).list.any()
     household_counts = df.group_by("village").agg(
@@ -329,7 +343,10 @@ CONTENDERS: dict[str, Callable[[Path], dict[str, int]]] = {
     "polars": run_polars,
     "pandas": run_pandas,
     "floor": run_floor,
+    "polars read_ndjson": lambda folder: run_polars(folder, "ndjson"),
 }
+DEFAULT = ("engine", "engine --workers 2", "polars", "pandas", "floor")
+"""Run unless ``--only`` says otherwise (``polars read_ndjson`` is slower than ``polars``)."""
 
 
 def _child(name: str, folder: Path) -> None:
@@ -338,7 +355,7 @@ def _child(name: str, folder: Path) -> None:
     # Import outside the timed part, as any long-lived job would have.
     if name.startswith("engine") or name == "floor":
         import digitransform.indicators  # noqa: F401
-    elif name == "polars":
+    elif name.startswith("polars"):
         import polars  # noqa: F401
     elif name == "pandas":
         import pandas  # noqa: F401
@@ -374,6 +391,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--skip-pandas", action="store_true", help="leave pandas out (slowest, most memory)")
     parser.add_argument("--only", action="append", choices=list(CONTENDERS), help="run only these")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each contender this many times and keep the fastest (pandas runs once: it is far off)",
+    )
     parser.add_argument("--child", choices=list(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -383,13 +406,21 @@ def main(argv: list[str] | None = None) -> None:
     folder = dataset(args.households, args.seed)
     size = (folder / "households.jsonl").stat().st_size
     print(f"data: {folder} ({size / 2**20:,.0f} MiB, {args.households:,} households)")
-    names = args.only or [n for n in CONTENDERS if not (args.skip_pandas and n == "pandas")]
+    names = args.only or [n for n in DEFAULT if not (args.skip_pandas and n == "pandas")]
     results: dict[str, dict[str, Any]] = {}
-    for name in names:
-        workers = 2 if "--workers 2" in name else 1
-        results[name] = _measure(name, folder, workers)
-        r = results[name]
-        print(f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB", flush=True)
+    for round_ in range(args.repeat):
+        for name in names:
+            if round_ and name == "pandas":
+                continue
+            workers = 2 if "--workers 2" in name else 1
+            r = _measure(name, folder, workers)
+            print(f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB", flush=True)
+            best = results.get(name)
+            if best is None or r["seconds"] < best["seconds"]:
+                r["peak_mib"] = max(r["peak_mib"], best["peak_mib"]) if best else r["peak_mib"]
+                results[name] = r
+            else:
+                best["peak_mib"] = max(best["peak_mib"], r["peak_mib"])
     reference = next(iter(results.values()))["counts"]
     for name, r in results.items():
         if r["counts"] != reference:

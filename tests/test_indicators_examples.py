@@ -4,6 +4,7 @@ targets and gaps, the two on-time rates, team coverage, and defining an indicato
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 
@@ -427,3 +428,17 @@ def test_bad_definitions_are_refused_early() -> None:
     )
     with pytest.raises(ValueError, match="smart_phone"):
         Accumulator(small_tree(), [typo])
+
+
+def test_households_stream_from_an_iterator() -> None:
+    """Households from a generator longer than a batch are all counted; a bad one late on is named."""
+    accumulator = Accumulator(small_tree(), [get("household_smartphone_rate")])
+    accumulator.add_households(Household(f"h-{i}", "A") for i in range(10_000))
+    assert accumulator.households == 10_000
+
+    def with_a_stray() -> Iterator[Household]:
+        yield from (Household(f"h-{i}", "B") for i in range(9_000))
+        yield Household("h-stray", "nowhere")
+
+    with pytest.raises(ValueError, match="h-stray"):
+        accumulator.add_households(with_a_stray())

@@ -10,7 +10,8 @@ count each part, and :meth:`Accumulator.merge` the results.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, MutableSequence, Sequence
+import itertools
+from collections.abc import Iterable, MutableSequence
 from typing import Any
 
 from digitransform.domain import (
@@ -30,6 +31,7 @@ from digitransform.indicators.plan import Plan, compile_plan
 __all__ = ["Accumulator"]
 
 _BEFORE = dt.timedelta(microseconds=1)
+_BATCH = 4096
 
 
 class Accumulator:
@@ -80,16 +82,20 @@ class Accumulator:
         return self._villages
 
     def add_households(self, households: Iterable[Household]) -> None:
-        """Count households; ``ValueError`` naming the household if its village is not in the tree."""
+        """Count households; ``ValueError`` naming the household if its village is not in the tree.
+
+        Streams: an iterator of any length is counted in batches, never held in memory.
+        """
         self.sources.add(Source.HOUSEHOLDS)
-        batch = households if isinstance(households, Sequence) else list(households)
-        try:
-            self.plan.count_households(batch, self._villages)
-        except KeyError:
-            bad = next(h for h in batch if h.village not in self._villages)
-            raise ValueError(
-                f"household {bad.id}: {bad.village!r} is not a village of {self.tree.root.code}"
-            ) from None
+        iterator = iter(households)
+        while batch := list(itertools.islice(iterator, _BATCH)):
+            try:
+                self.plan.count_households(batch, self._villages)
+            except KeyError:
+                bad = next(h for h in batch if h.village not in self._villages)
+                raise ValueError(
+                    f"household {bad.id}: {bad.village!r} is not a village of {self.tree.root.code}"
+                ) from None
 
     def add_teams(self, teams: Iterable[Team]) -> None:
         """Count teams active in the period; ``ValueError`` for a team outside the tree."""
