@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digitransform.trends import DailyDelta
-from feedback_service.store.tables import UNIT, metadata
+from feedback_service.store.tables import UNIT, metadata, ticket_events, tickets
 
 __all__ = [
     "COUNTS",
@@ -77,6 +77,11 @@ trend_days_commune = _table(
 commune reads one contiguous range (``category = '*'``)."""
 trend_days_province = _table("trend_days_province", ("category", "local_date"))
 """Without any unit, team or service."""
+
+# Indexes migration 0002 adds to the service's tables for the trend queries (ageing, resolution times).
+sa.Index("ix_tickets_status", tickets.c.status)
+sa.Index("ix_tickets_changed_at", tickets.c.changed_at)
+sa.Index("ix_ticket_events_action_at", ticket_events.c.action, ticket_events.c.at)
 
 
 @attrs.frozen

@@ -67,9 +67,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("interventions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_interventions_start_date"), ["start_date"], unique=False)
+    # The backlog's ageing reads unresolved tickets and tickets changed since a moment; resolution
+    # times read resolve entries by time.
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tickets_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tickets_changed_at"), ["changed_at"], unique=False)
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_events_action_at"), ["action", "at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_events_action_at"))
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tickets_changed_at"))
+        batch_op.drop_index(batch_op.f("ix_tickets_status"))
     with op.batch_alter_table("interventions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_interventions_start_date"))
     op.drop_table("interventions")

@@ -1,0 +1,128 @@
+"""Differential tests: every trend query of the service equals the library's reference functions.
+
+Random histories are written through the store's mutations (so the aggregate is maintained the
+real way, in the same transactions), then each query is compared with ``digitransform.trends`` over
+the same histories, on SQLite and, when ``FEEDBACK_TEST_POSTGRES_URL`` is set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from trend_histories import GROUPINGS, filters, ticket_sets, windows
+from trends_store import clear, load
+
+import digitransform.trends as reference
+from digitransform.domain import LOCAL_TZ, PeriodKind, TicketHistory
+from digitransform.trends import TicketFilter, daily_deltas
+from feedback_service import trends
+from feedback_service.store import Database, Scope
+from feedback_service.store.aggregate import trend_days
+
+EVERYTHING = Scope.everything()
+# The store is emptied at the start of every example (run), so sharing it across examples is safe.
+SHARED_STORE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+MOMENTS = st.datetimes(dt.datetime(2025, 12, 15), dt.datetime(2026, 4, 30), timezones=st.just(LOCAL_TZ))
+
+
+def run(loop: asyncio.AbstractEventLoop, db: Database, histories: list[TicketHistory]) -> None:
+    loop.run_until_complete(clear(db))
+    loop.run_until_complete(load(db, histories))
+
+
+@SHARED_STORE
+@given(histories=ticket_sets(), window=windows(), group_by=GROUPINGS, where=filters())
+def test_unresolved_trend_equals_the_reference(
+    loop: asyncio.AbstractEventLoop,
+    store: Database,
+    histories: list[TicketHistory],
+    window: tuple[PeriodKind, dt.date, dt.date],
+    group_by: str | None,
+    where: TicketFilter,
+) -> None:
+    """The trend read from the aggregate equals the library's, for every window, grouping and filter."""
+    run(loop, store, histories)
+    kind, first, last = window
+    got = loop.run_until_complete(
+        trends.unresolved_trend(store, EVERYTHING, kind, first, last, group_by, where)
+    )
+    assert got == reference.unresolved_trend(histories, kind, first, last, group_by, where=where)
+
+
+@SHARED_STORE
+@given(histories=ticket_sets())
+def test_aggregate_rows_equal_the_library_deltas(
+    loop: asyncio.AbstractEventLoop, store: Database, histories: list[TicketHistory]
+) -> None:
+    """The fine aggregate table holds exactly daily_deltas(histories) (all-zero rows aside)."""
+    run(loop, store, histories)
+
+    async def rows() -> list[tuple[object, ...]]:
+        async with store.reading() as conn:
+            result = await conn.execute(trend_days.select())
+            return sorted(tuple(r) for r in result if any(r[6:]))
+
+    expected = sorted((*d.key, *d.counts()) for d in daily_deltas(histories))
+    assert loop.run_until_complete(rows()) == expected
+
+
+@SHARED_STORE
+@given(
+    histories=ticket_sets(),
+    at=MOMENTS | st.dates(dt.date(2025, 12, 15), dt.date(2026, 4, 30)),
+    group_by=GROUPINGS,
+    where=filters(),
+)
+def test_backlog_ageing_equals_the_reference(
+    loop: asyncio.AbstractEventLoop,
+    store: Database,
+    histories: list[TicketHistory],
+    at: dt.date | dt.datetime,
+    group_by: str | None,
+    where: TicketFilter,
+) -> None:
+    """The ageing at a moment or the end of a local day equals the library's, past moments included."""
+    run(loop, store, histories)
+    got = loop.run_until_complete(trends.backlog_ageing(store, EVERYTHING, at, group_by, where))
+    assert got == reference.backlog_ageing(histories, at, group_by, where=where)
+
+
+@SHARED_STORE
+@given(histories=ticket_sets(), window=windows(), group_by=GROUPINGS, where=filters())
+def test_resolution_times_and_summary_equal_the_reference(
+    loop: asyncio.AbstractEventLoop,
+    store: Database,
+    histories: list[TicketHistory],
+    window: tuple[PeriodKind, dt.date, dt.date],
+    group_by: str | None,
+    where: TicketFilter,
+) -> None:
+    """Resolution times and the headline summary equal the library's for any window and filter."""
+    run(loop, store, histories)
+    _, first, last = window
+    got = loop.run_until_complete(trends.resolution_times(store, EVERYTHING, first, last, group_by, where))
+    assert got == reference.resolution_times(histories, first, last, group_by, where=where)
+    headline = loop.run_until_complete(trends.summary(store, EVERYTHING, first, last, where))
+    assert headline == reference.summary(histories, first, last, where=where)
+
+
+@SHARED_STORE
+@given(histories=ticket_sets(), window=windows(), where=filters())
+def test_a_commune_scope_sees_only_its_commune(
+    loop: asyncio.AbstractEventLoop,
+    store: Database,
+    histories: list[TicketHistory],
+    window: tuple[PeriodKind, dt.date, dt.date],
+    where: TicketFilter,
+) -> None:
+    """A commune official's trend is the library's trend restricted to that commune, whatever is asked."""
+    run(loop, store, histories)
+    kind, first, last = window
+    scope = Scope(communes=frozenset({"c1"}))
+    got = loop.run_until_complete(trends.unresolved_trend(store, scope, kind, first, last, "commune", where))
+    narrowed = trends.within(scope, where)
+    assert got == reference.unresolved_trend(histories, kind, first, last, "commune", where=narrowed)
+    assert all(s.group == "c1" for s in got.series)

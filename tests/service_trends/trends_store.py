@@ -1,0 +1,103 @@
+"""Writing ticket histories into the store the real way, and emptying it between examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from digitransform.domain import TicketHistory
+from feedback_service.store import (
+    Actor,
+    Database,
+    NewOccurrence,
+    NewTicket,
+    Scope,
+    add_occurrence,
+    create_ticket,
+    transition_ticket,
+)
+from feedback_service.store.aggregate import trend_days, trend_days_commune, trend_days_province
+from feedback_service.store.tables import occurrences, teams, ticket_categories, ticket_events, tickets
+
+TEAM_ACTOR = Actor("tok-team", "team")
+OFFICIAL = Actor("tok-official", "official")
+
+
+async def clear(db: Database) -> None:
+    """Delete every ticket, team and aggregate row (between Hypothesis examples)."""
+    async with db.writing() as conn:
+        for table in (
+            trend_days,
+            trend_days_commune,
+            trend_days_province,
+            ticket_events,
+            occurrences,
+            ticket_categories,
+            tickets,
+        ):
+            await conn.execute(sa.delete(table))
+        await conn.execute(sa.text("DELETE FROM tokens"))
+        await conn.execute(sa.delete(teams))
+
+
+async def load(db: Database, histories: Sequence[TicketHistory]) -> None:
+    """Write each history through ``create_ticket``, ``transition_ticket`` and ``add_occurrence``.
+
+    Every ticket must have a team (the store's tickets always do). Each mutation's ``now`` is the
+    event's own moment, so the stored history is the one given.
+    """
+    known = set()
+    async with db.writing() as conn:
+        for history in histories:
+            team = history.ticket.team
+            assert team is not None
+            if team not in known:
+                known.add(team)
+                await conn.execute(
+                    teams.insert().values(
+                        id=team,
+                        commune=history.ticket.commune,
+                        created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                    )
+                )
+    for history in histories:
+        t = history.ticket
+        assert t.team is not None
+        new = NewTicket(
+            id=t.id,
+            team=t.team,
+            commune=t.commune,
+            village=t.village,
+            categories=t.categories,
+            service=t.service,
+            description=t.description,
+            people_affected=t.people_affected,
+            household_ref=t.household_ref,
+            consent=True,
+            observed_at=t.observed_at,
+        )
+        _, stored = await create_ticket(db, new, TEAM_ACTOR, t.observed_at)
+        for event in history.events:
+            if event.transition is not None:
+                stored = await transition_ticket(
+                    db,
+                    Scope.everything(),
+                    t.id,
+                    event.transition,
+                    expected_version=stored.version,
+                    actor=OFFICIAL,
+                    now=event.at,
+                )
+            else:
+                occurrence = NewOccurrence(
+                    id=str(uuid.uuid4()),
+                    ticket_id=t.id,
+                    team=t.team,
+                    household_ref=None,
+                    people_affected=event.people_added,
+                    observed_at=event.at,
+                )
+                _, stored, _ = await add_occurrence(db, Scope.everything(), occurrence, TEAM_ACTOR, event.at)
