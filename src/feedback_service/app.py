@@ -28,6 +28,7 @@ from feedback_service.api import (
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.problems import exception_handlers
 from feedback_service.context import ServiceContext
+from feedback_service.dashboard import DashboardPlugin
 from feedback_service.settings import Settings
 from feedback_service.store.migrate import upgrade
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
+        plugins=[DashboardPlugin()],
         debug=False,
     )
 

@@ -1,0 +1,148 @@
+"""The dashboard's words, Vietnamese first, English on request (``?lang=en``).
+
+Category and service names come from the library (``Barrier.label``, ``DigitalService.label``) so the
+dashboard, the API and reports say the same thing; the page's own words live here, each as the
+library's :class:`~digitransform.domain.Label`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from digitransform.domain import Barrier, DigitalService, Label
+
+__all__ = ["MESSAGES", "Language", "barrier_label", "service_label", "text"]
+
+
+class Language(enum.Enum):
+    """A language the pages are written in; Vietnamese is the default."""
+
+    VI = "vi"
+    EN = "en"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Language:
+        """``en`` gives English; anything else (missing, unknown) gives Vietnamese."""
+        return cls.EN if (value or "").strip().lower() == "en" else cls.VI
+
+    def pick(self, label: Label) -> str:
+        return label.en if self is Language.EN else label.vi
+
+
+MESSAGES: dict[str, Label] = {
+    "app_name": Label(
+        "Bảng theo dõi khó khăn chuyển đổi số", "Digital transformation difficulties dashboard"
+    ),
+    "skip": Label("Chuyển đến nội dung chính", "Skip to main content"),
+    "sign_in": Label("Đăng nhập", "Sign in"),
+    "sign_out": Label("Đăng xuất", "Sign out"),
+    "token": Label("Mã truy cập của cán bộ", "Official's access token"),
+    "token_help": Label(
+        "Dán mã truy cập được cấp cho cán bộ xã hoặc tỉnh.",
+        "Paste the access token issued to you as a commune or province official.",
+    ),
+    "bad_token": Label("Mã truy cập không hợp lệ hoặc đã bị thu hồi.", "This token is unknown or revoked."),
+    "not_official": Label(
+        "Bảng theo dõi chỉ dành cho cán bộ. Mã của tổ công nghệ số hoặc quản trị viên không dùng được ở đây.",
+        "The dashboard is for officials only. Team and admin tokens cannot sign in here.",
+    ),
+    "bad_form": Label("Biểu mẫu đã hết hạn. Vui lòng thử lại.", "The form has expired. Please try again."),
+    "signed_out": Label("Bạn đã đăng xuất.", "You have signed out."),
+    "overview": Label("Tổng quan", "Overview"),
+    "scope": Label("Phạm vi", "Scope"),
+    "filters": Label("Bộ lọc", "Filters"),
+    "from": Label("Từ ngày", "From"),
+    "to": Label("Đến ngày", "To"),
+    "period": Label("Kỳ", "Period"),
+    "week": Label("Tuần", "Week"),
+    "month": Label("Tháng", "Month"),
+    "category": Label("Loại khó khăn", "Difficulty category"),
+    "service": Label("Dịch vụ số", "Digital service"),
+    "all": Label("Tất cả", "All"),
+    "apply": Label("Áp dụng", "Apply"),
+    "reset": Label("Đặt lại", "Reset"),
+    "headline": Label("Số liệu chính", "Headline figures"),
+    "opened": Label("Phản ánh mới", "New difficulties"),
+    "resolved": Label("Đã giải quyết", "Resolved"),
+    "rejected": Label("Từ chối / trùng", "Rejected / duplicate"),
+    "reopened": Label("Mở lại", "Reopened"),
+    "unresolved_at_start": Label("Tồn đọng đầu kỳ", "Backlog at start"),
+    "unresolved_at_end": Label("Tồn đọng cuối kỳ", "Backlog at end"),
+    "people_affected_unresolved": Label("Người bị ảnh hưởng (tồn đọng)", "People affected (backlog)"),
+    "people_reported": Label("Người được phản ánh", "People reported"),
+    "median_resolve": Label("Thời gian giải quyết trung vị (ngày)", "Median time to resolve (days)"),
+    "p90_resolve": Label("Thời gian giải quyết P90 (ngày)", "90th percentile time to resolve (days)"),
+    "on_the_spot_share": Label("Tỷ lệ giải quyết tại chỗ", "Share solved on the spot"),
+    "trend_title": Label(
+        "Khó khăn chưa giải quyết theo loại, cuối mỗi kỳ",
+        "Unresolved difficulties by category, at each period's end",
+    ),
+    "trend_y": Label("số phản ánh", "tickets"),
+    "ageing_title": Label(
+        "Thời gian tồn đọng (ngày kể từ khi ghi nhận)", "Age of the backlog (days since observed)"
+    ),
+    "ageing_at": Label("tại ngày", "at"),
+    "people": Label("người", "people"),
+    "ranking_title": Label(
+        "Xã xếp theo tồn đọng trên 1.000 hộ", "Communes ranked by backlog per 1,000 households"
+    ),
+    "villages_title": Label("Tồn đọng theo ấp / thôn", "Backlog by village / hamlet"),
+    "rank": Label("Hạng", "Rank"),
+    "commune": Label("Xã / phường", "Commune / ward"),
+    "village": Label("Ấp / thôn / khu phố", "Village / hamlet"),
+    "backlog": Label("Tồn đọng", "Backlog"),
+    "households": Label("Số hộ", "Households"),
+    "per_1000": Label("Trên 1.000 hộ", "Per 1,000 households"),
+    "oldest_days": Label("Lâu nhất (ngày)", "Oldest (days)"),
+    "interventions": Label("Hoạt động đã triển khai", "Interventions"),
+    "no_interventions": Label("Chưa có hoạt động nào trong kỳ.", "No intervention in this window."),
+    "tickets": Label("Danh sách phản ánh", "Ticket list"),
+    "unresolved_tickets": Label("Phản ánh chưa giải quyết", "Unresolved tickets"),
+    "status": Label("Trạng thái", "Status"),
+    "observed_at": Label("Ngày ghi nhận", "Observed"),
+    "team": Label("Tổ", "Team"),
+    "description": Label("Nội dung", "Description"),
+    "next_page": Label("Trang sau", "Next page"),
+    "export": Label("Tải CSV", "Download CSV"),
+    "export_trend": Label("Xu hướng (CSV)", "Trend (CSV)"),
+    "export_ageing": Label("Thời gian tồn đọng (CSV)", "Ageing (CSV)"),
+    "export_tickets": Label("Danh sách phản ánh (CSV)", "Ticket list (CSV)"),
+    "export_ranking": Label("Xếp hạng xã (CSV)", "Commune ranking (CSV)"),
+    "language": Label("English", "Tiếng Việt"),
+    "province": Label("Tỉnh", "Province"),
+    "no_data": Label("Không có dữ liệu.", "No data."),
+    "bad_filter": Label("Bộ lọc không hợp lệ", "Invalid filter"),
+    "not_found": Label("Không tìm thấy đơn vị trong phạm vi của bạn.", "No such unit within your scope."),
+    "show_table": Label("Xem dạng bảng", "Show as a table"),
+    "total": Label("Tổng", "Total"),
+    "status_open": Label("Mới", "Open"),
+    "status_acknowledged": Label("Đã tiếp nhận", "Acknowledged"),
+    "status_in_progress": Label("Đang xử lý", "In progress"),
+    "status_resolved": Label("Đã giải quyết", "Resolved"),
+    "status_rejected": Label("Từ chối", "Rejected"),
+    "people_affected": Label("Số người", "People"),
+    "signed_in_as": Label("Cán bộ phụ trách", "Official for"),
+    "unresolved_only": Label("Chỉ phản ánh chưa giải quyết", "Unresolved only"),
+}
+"""Every word the pages use, by key."""
+
+
+def text(key: str, language: Language) -> str:
+    """The page word ``key`` in ``language``; an unknown key is a programming error."""
+    return language.pick(MESSAGES[key])
+
+
+def barrier_label(code: str | None, language: Language) -> str:
+    """A barrier's label from the library; the code itself if it is not one (``total``)."""
+    try:
+        return language.pick(Barrier(code).label)
+    except ValueError:
+        return text("total", language) if code == "total" else str(code)
+
+
+def service_label(code: str, language: Language) -> str:
+    """A digital service's label from the library."""
+    try:
+        return language.pick(DigitalService(code).label)
+    except ValueError:
+        return code

@@ -1,0 +1,174 @@
+"""A feedback service with known tickets: in-process for page tests, a real server and Chromium.
+
+The database is built once per session: the demo province (small), eighty known ticket histories
+replayed through the store, and tokens for a province official, a commune official, a team and an
+admin. Chromium is Debian's at ``/usr/bin/chromium``; Playwright never downloads a browser. Without
+it the browser tests skip, unless ``CI`` is set, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from digitransform.domain import AdminLevel, AdminTree, TicketHistory
+from feedback_service.auth import Role, issue_token
+from feedback_service.context import load_units
+from feedback_service.settings import Settings
+from feedback_service.store import open_database, upgrade
+from feedback_service.trends import households_of_units
+
+sys.path.insert(0, str(Path(__file__).parent))
+from known_tickets import known_histories, load_histories
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@attrs.frozen
+class KnownSite:
+    """The database file, its settings, the units, the known histories and one token per role."""
+
+    settings: Settings
+    tree: AdminTree
+    histories: list[TicketHistory]
+    households: dict[str, int]
+    province_token: str
+    commune_token: str
+    team_token: str
+    admin_token: str
+
+    @property
+    def communes(self) -> list[str]:
+        """The two communes that have tickets, the busier first."""
+        return sorted(
+            {h.ticket.commune for h in self.histories},
+            key=lambda c: -sum(1 for h in self.histories if h.ticket.commune == c),
+        )
+
+
+async def _build(settings: Settings, tree: AdminTree, histories: list[TicketHistory]) -> dict[str, str]:
+    db = open_database(settings.database_url)
+    try:
+        await upgrade(db)
+        await load_histories(db, histories)
+        now = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+        commune = histories[1].ticket.commune
+        tokens = {
+            "province": await issue_token(db, tree, Role.OFFICIAL, now=now, scope=tree.root.code),
+            "commune": await issue_token(db, tree, Role.OFFICIAL, now=now, scope=commune),
+            "team": await issue_token(db, tree, Role.TEAM, now=now, team="T-browser", commune=commune),
+            "admin": await issue_token(db, tree, Role.ADMIN, now=now),
+        }
+        return {k: v.secret for k, v in tokens.items()}
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def known_site(tmp_path_factory: pytest.TempPathFactory) -> KnownSite:
+    path = tmp_path_factory.mktemp("dashboard") / "feedback.db"
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", demo_households=30_000, demo_seed=1)
+    tree = load_units(settings)
+    assert len(tree.at_level(AdminLevel.COMMUNE)) >= 2
+    histories = known_histories(tree)
+    secrets = asyncio.run(_build(settings, tree, histories))
+    return KnownSite(
+        settings,
+        tree,
+        histories,
+        households_of_units(settings, tree),
+        secrets["province"],
+        secrets["commune"],
+        secrets["team"],
+        secrets["admin"],
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(known_site: KnownSite) -> Iterator[str]:
+    """The real service (uvicorn, one worker) on a free loopback port; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, **known_site.settings.to_env()}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "feedback_service.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                raise RuntimeError(f"the server exited with {process.returncode}:\n{output}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not answer /api/v1/health within 60 s") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
