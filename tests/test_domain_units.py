@@ -292,3 +292,16 @@ def test_ascii_fold_is_idempotent_and_keeps_ascii(text: str) -> None:
     assert ascii_fold(ascii_fold(text)) == ascii_fold(text)
     if text.isascii():
         assert ascii_fold(text) == text
+
+
+def test_an_unknown_code_lies_within_no_scope() -> None:
+    """is_within answers False for a code the tree does not know, whatever the scope."""
+    tree = AdminTree.from_units(
+        [
+            AdminUnit("P", "Tỉnh", AdminLevel.PROVINCE),
+            AdminUnit("C", "Xã", AdminLevel.COMMUNE, "P"),
+        ]
+    )
+    assert not tree.is_within("X", "P")
+    assert not tree.is_within("X", "X")
+    assert tree.is_within("C", "P")

@@ -203,9 +203,11 @@ class AdminTree:
         raise ValueError(f"{village_code} is a province, which has no commune")
 
     def is_within(self, code: str, scope: str) -> bool:
-        """Whether ``code`` is ``scope`` or lies below it."""
+        """Whether ``code`` is ``scope`` or lies below it; an unknown code lies nowhere."""
+        if code not in self._by_code:
+            return False
         if code == scope:
-            return code in self._by_code
+            return True
         return any(a.code == scope for a in self.ancestors(code))
 
     def _subtree(self, code: str) -> Iterator[AdminUnit]:
