@@ -15,7 +15,8 @@ Each contender runs in its own subprocess, after its imports, on the same ``hous
 
 Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded),
 the fastest of ``--repeat`` runs on a shared machine; peak memory is the subprocess's maximum
-resident set size, from ``os.wait4`` (the largest over the runs). With worker processes
+resident set size, from ``os.wait4`` (the largest over the runs). ``load`` is the one-minute load
+average when the kept run started: other work on the machine slows every contender. With worker processes
 the figure is the parent's peak plus each worker's (an upper bound: forked pages are shared). Every
 contender prints the province's counts, and the harness checks they agree.
 """
@@ -367,6 +368,7 @@ def _child(name: str, folder: Path) -> None:
 
 
 def _measure(name: str, folder: Path, workers: int) -> dict[str, Any]:
+    load = os.getloadavg()[0]
     command = [sys.executable, __file__, "--child", name, "--data", str(folder)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -380,6 +382,7 @@ def _measure(name: str, folder: Path, workers: int) -> dict[str, Any]:
     if workers > 1:  # wait4's figure is the largest of the tree; count the parent and each worker
         peak_kib = peak_kib + workers * result["children_maxrss_kib"]
     result["peak_mib"] = peak_kib / 1024
+    result["load"] = load
     return result
 
 
@@ -414,7 +417,10 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             workers = 2 if "--workers 2" in name else 1
             r = _measure(name, folder, workers)
-            print(f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB", flush=True)
+            print(
+                f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB  (load {r['load']:.2f})",
+                flush=True,
+            )
             best = results.get(name)
             if best is None or r["seconds"] < best["seconds"]:
                 r["peak_mib"] = max(r["peak_mib"], best["peak_mib"]) if best else r["peak_mib"]
@@ -433,13 +439,14 @@ def _table(results: dict[str, dict[str, Any]]) -> None:
     polars = results.get("polars")
     floor = results.get("floor")
     print()
-    print("| contender | time (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor | memory ÷ polars |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| contender | time (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor | memory ÷ polars | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         vs_polars = f"{r['seconds'] / polars['seconds']:.2f}" if polars else "–"
         vs_floor = f"{r['seconds'] / floor['seconds']:.2f}" if floor else "–"
         mem = f"{r['peak_mib'] / polars['peak_mib']:.3f}" if polars else "–"
-        print(f"| {name} | {r['seconds']:.2f} | {r['peak_mib']:.0f} | {vs_polars} | {vs_floor} | {mem} |")
+        row = f"| {name} | {r['seconds']:.2f} | {r['peak_mib']:.0f} | {vs_polars} | {vs_floor} | {mem} |"
+        print(f"{row} {r['load']:.2f} |")
 
 
 if __name__ == "__main__":
