@@ -1,0 +1,254 @@
+"""``/api/v1/trends/*``: the unresolved backlog, its ageing, resolution times and headline figures.
+
+Officials only (a team token gets 403), always within the official's scope: a commune official's
+``commune=`` filter can only narrow it. Each endpoint answers JSON (the library's ``to_dict()``
+shapes) or, with ``?format=csv`` or ``Accept: text/csv``, a CSV table of the same figures. Bad
+parameters are 400 problems naming the parameter.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+
+from digitransform.domain import Barrier, DigitalService, local_date
+from digitransform.trends import TicketFilter
+from feedback_service import trends
+from feedback_service.api.problems import FieldProblem, ProblemError
+from feedback_service.api.security import require_role
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.context import ServiceContext
+
+__all__ = ["TrendsController", "csv_response", "wants_csv"]
+
+CSV = "text/csv; charset=utf-8"
+
+
+def wants_csv(request: Request[Any, Any, Any], format: str | None) -> bool:
+    """``?format=csv``, or ``Accept: text/csv`` without an explicit ``format``."""
+    if format is not None:
+        if format not in ("csv", "json"):
+            raise bad("format", f"expected csv or json, got {format!r}")
+        return format == "csv"
+    return "text/csv" in (request.headers.get("accept") or "")
+
+
+def csv_response(header: Sequence[str], rows: Iterable[Sequence[object]], filename: str) -> Response[bytes]:
+    """A CSV download (UTF-8 with a BOM, so spreadsheets show Vietnamese names correctly)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return Response(
+        ("\ufeff" + out.getvalue()).encode(),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def bad(name: str, message: str) -> ProblemError:
+    """A 400 problem about one query parameter."""
+    return ProblemError(
+        400, "bad-request", f"{name}: {message}", errors=[FieldProblem(name, message, "query")]
+    )
+
+
+def _date(name: str, text: str | None, default: dt.date) -> dt.date:
+    if text is None or text == "":
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise bad(name, f"expected a date like 2026-03-01, got {text!r}") from None
+
+
+def _where(
+    commune: str | None,
+    village: str | None,
+    team: str | None,
+    service: DigitalService | None,
+    category: Barrier | None,
+) -> TicketFilter:
+    return TicketFilter(communes=commune, villages=village, teams=team, services=service, category=category)
+
+
+def _run_errors(exc: ValueError) -> ProblemError:
+    """A library ValueError starts with the parameter it is about ("group_by: ...")."""
+    text = str(exc)
+    name, _, message = text.partition(": ")
+    return bad(name if message else "query", message or text)
+
+
+class TrendsController(Controller):
+    """Trends of the difficulties within an official's scope."""
+
+    path = "/api/v1/trends"
+    tags = ("trends",)
+
+    def _today(self, ctx: ServiceContext) -> dt.date:
+        return local_date(ctx.now())
+
+    @get("/unresolved", summary="The unresolved backlog per period and group (JSON or CSV)")
+    async def unresolved(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: ServiceContext,
+        principal: Principal,
+        period: str = "week",
+        to: str | None = None,
+        group_by: str | None = None,
+        commune: str | None = None,
+        village: str | None = None,
+        team: str | None = None,
+        service: DigitalService | None = None,
+        category: Barrier | None = None,
+        format: str | None = None,
+    ) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
+        last = _date("to", to, self._today(ctx))
+        first = _date("from", request.query_params.get("from"), last - dt.timedelta(weeks=12))
+        if last < first:
+            raise bad("to", f"{last} precedes from: {first}")
+        try:
+            trend = await trends.unresolved_trend(
+                ctx.db,
+                principal.ticket_scope(ctx.tree),
+                period,
+                first,
+                last,
+                group_by,
+                _where(commune, village, team, service, category),
+            )
+        except ValueError as exc:
+            raise _run_errors(exc) from None
+        if not as_csv:
+            return Response(trend.to_dict())
+        fields = (
+            "opened",
+            "resolved",
+            "rejected",
+            "reopened",
+            "unresolved_at_end",
+            "people_affected_unresolved",
+        )
+        rows = [
+            (s.group, p.start.isoformat(), p.end.isoformat(), *(getattr(p, f) for f in fields))
+            for s in (*trend.series, *((trend.total,) if trend.group_by is not None else ()))
+            for p in s.points
+        ]
+        return csv_response(("group", "start", "end", *fields), rows, "unresolved.csv")
+
+    @get("/ageing", summary="The backlog's ageing at a moment or the end of a local day (JSON or CSV)")
+    async def ageing(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: ServiceContext,
+        principal: Principal,
+        at: str | None = None,
+        group_by: str | None = None,
+        commune: str | None = None,
+        village: str | None = None,
+        team: str | None = None,
+        service: DigitalService | None = None,
+        category: Barrier | None = None,
+        format: str | None = None,
+    ) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
+        moment: dt.date | dt.datetime = ctx.now()
+        if at:
+            try:
+                moment = dt.date.fromisoformat(at) if len(at) == 10 else dt.datetime.fromisoformat(at)
+            except ValueError:
+                raise bad("at", f"expected a date or an aware moment, got {at!r}") from None
+        try:
+            ageing = await trends.backlog_ageing(
+                ctx.db,
+                principal.ticket_scope(ctx.tree),
+                moment,
+                group_by,
+                _where(commune, village, team, service, category),
+            )
+        except ValueError as exc:
+            raise _run_errors(exc) from None
+        if not as_csv:
+            return Response(ageing.to_dict())
+        groups = (*ageing.groups, *((ageing.total,) if ageing.group_by is not None else ()))
+        rows = [(g.group, b.label, b.tickets, b.people, g.oldest_days) for g in groups for b in g.buckets]
+        return csv_response(("group", "age_days", "tickets", "people", "oldest_days"), rows, "ageing.csv")
+
+    @get("/resolution-times", summary="Median and 90th percentile time to resolve (JSON or CSV)")
+    async def resolution_times(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: ServiceContext,
+        principal: Principal,
+        to: str | None = None,
+        group_by: str | None = None,
+        commune: str | None = None,
+        village: str | None = None,
+        team: str | None = None,
+        service: DigitalService | None = None,
+        category: Barrier | None = None,
+        format: str | None = None,
+    ) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
+        last = _date("to", to, self._today(ctx))
+        first = _date("from", request.query_params.get("from"), last - dt.timedelta(days=89))
+        try:
+            times = await trends.resolution_times(
+                ctx.db,
+                principal.ticket_scope(ctx.tree),
+                first,
+                last,
+                group_by,
+                _where(commune, village, team, service, category),
+            )
+        except ValueError as exc:
+            raise _run_errors(exc) from None
+        body = times.to_dict()
+        if not as_csv:
+            return Response(body)
+        groups = [*body["groups"], *([body["total"]] if times.group_by is not None else [])]
+        header = ("group", "resolved", "on_the_spot", "median_days", "p90_days")
+        return csv_response(header, [[g[h] for h in header] for g in groups], "resolution-times.csv")
+
+    @get("/summary", summary="Headline figures for the caller's scope over a window (JSON or CSV)")
+    async def summary(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: ServiceContext,
+        principal: Principal,
+        to: str | None = None,
+        commune: str | None = None,
+        village: str | None = None,
+        team: str | None = None,
+        service: DigitalService | None = None,
+        category: Barrier | None = None,
+        format: str | None = None,
+    ) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
+        last = _date("to", to, self._today(ctx))
+        first = _date("from", request.query_params.get("from"), last - dt.timedelta(days=29))
+        try:
+            headline = await trends.summary(
+                ctx.db,
+                principal.ticket_scope(ctx.tree),
+                first,
+                last,
+                _where(commune, village, team, service, category),
+            )
+        except ValueError as exc:
+            raise _run_errors(exc) from None
+        body = headline.to_dict()
+        if not as_csv:
+            return Response(body)
+        return csv_response(("figure", "value"), list(body.items()), "summary.csv")
