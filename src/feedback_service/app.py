@@ -27,6 +27,7 @@ from feedback_service.api import (
 )
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.problems import exception_handlers
+from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard import DashboardPlugin
 from feedback_service.settings import Settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         OccurrenceController,
         ReferenceController,
         HealthController,
+        TrendsController,
     ]
     if settings.bench_echo:
         handlers.append(EchoController)
