@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,9 @@ def known_site(tmp_path_factory: pytest.TempPathFactory) -> KnownSite:
     tree = load_units(settings)
     assert len(tree.at_level(AdminLevel.COMMUNE)) >= 2
     histories = known_histories(tree)
-    secrets = asyncio.run(_build(settings, tree, histories))
+    # In a thread of its own: Playwright's sync API may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        secrets = pool.submit(asyncio.run, _build(settings, tree, histories)).result()
     return KnownSite(
         settings,
         tree,
