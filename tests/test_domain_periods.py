@@ -32,6 +32,9 @@ D = dt.date
         ("2026-W53", D(2026, 12, 28), D(2027, 1, 3), K.WEEK),
         ("2025-07-14", D(2025, 7, 14), D(2025, 7, 14), K.DAY),
         (" 2025-Q3 ", D(2025, 7, 1), D(2025, 9, 30), K.QUARTER),
+        ("9999", D(9999, 1, 1), D(9999, 12, 31), K.YEAR),
+        ("9999-Q4", D(9999, 10, 1), D(9999, 12, 31), K.QUARTER),
+        ("9999-12", D(9999, 12, 1), D(9999, 12, 31), K.MONTH),
     ],
 )
 def test_parse_examples(text: str, start: dt.date, end: dt.date, kind: PeriodKind) -> None:
@@ -41,7 +44,21 @@ def test_parse_examples(text: str, start: dt.date, end: dt.date, kind: PeriodKin
 
 @pytest.mark.parametrize(
     "text",
-    ["", "25", "2025-Q5", "2025-Q0", "2025-13", "2025-00", "2025-W00", "2021-W53", "2025/07", "2025-02-30"],
+    [
+        "",
+        "25",
+        "2025-Q5",
+        "2025-Q0",
+        "2025-13",
+        "2025-00",
+        "2025-W00",
+        "2025-W54",
+        "2021-W53",
+        "2025/07",
+        "2025-02-30",
+        "9999-W52",
+        "\uff12\uff10\uff12\uff15",
+    ],
 )
 def test_invalid_periods_are_refused_naming_the_text(text: str) -> None:
     """A malformed or impossible period is refused with the text quoted."""

@@ -7,6 +7,7 @@ so in the next ISO week.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import enum
 import re
@@ -52,23 +53,18 @@ def _start_of(kind: PeriodKind, day: dt.date) -> dt.date:
     raise ValueError("a range has no natural start")
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _next_start(kind: PeriodKind, start: dt.date) -> dt.date:
+def _end_of(kind: PeriodKind, start: dt.date) -> dt.date:
+    # The last day itself, not the next start minus one, so that 9999-12 has an end.
     if kind is PeriodKind.DAY:
-        return start + dt.timedelta(days=1)
+        return start
     if kind is PeriodKind.WEEK:
-        return start + dt.timedelta(days=7)
-    if kind is PeriodKind.MONTH:
-        return _add_months(start, 1)
-    if kind is PeriodKind.QUARTER:
-        return _add_months(start, 3)
+        return start + dt.timedelta(days=6)
+    if kind is PeriodKind.MONTH or kind is PeriodKind.QUARTER:
+        month = start.month + (2 if kind is PeriodKind.QUARTER else 0)
+        return dt.date(start.year, month, calendar.monthrange(start.year, month)[1])
     if kind is PeriodKind.YEAR:
-        return dt.date(start.year + 1, 1, 1)
-    raise ValueError("a range has no next period")
+        return dt.date(start.year, 12, 31)
+    raise ValueError("a range has no natural end")
 
 
 @attrs.frozen(slots=True, order=True)
@@ -96,8 +92,7 @@ class Period:
         if isinstance(day, dt.datetime):
             day = local_date(day)
         start = _start_of(kind, day)
-        end = _next_start(kind, start) - dt.timedelta(days=1)
-        return cls.__new_unchecked(start, end, kind)
+        return cls.__new_unchecked(start, _end_of(kind, start), kind)
 
     @classmethod
     def __new_unchecked(cls, start: dt.date, end: dt.date, kind: PeriodKind) -> Period:
@@ -111,6 +106,9 @@ class Period:
     def parse(cls, text: str) -> Period:
         """Parse ``2025``, ``2025-Q3``, ``2025-07``, ``2025-W07`` or ``2025-07-14``."""
         text = text.strip()
+        expected = f"invalid period {text!r}: expected 2025, 2025-Q3, 2025-07, 2025-W07 or 2025-07-14"
+        if not text.isascii():  # \d also matches digits such as "２０２５", which no one writes for a period
+            raise ValueError(expected)
         try:
             if m := re.fullmatch(r"(\d{4})", text):
                 return cls.containing(PeriodKind.YEAR, dt.date(int(m[1]), 1, 1))
@@ -123,9 +121,9 @@ class Period:
                 return cls.containing(PeriodKind.MONTH, dt.date(int(m[1]), int(m[2]), 1))
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 return cls.containing(PeriodKind.DAY, dt.date.fromisoformat(text))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # OverflowError: a week running past 9999-12-31
             raise ValueError(f"invalid period {text!r}: {exc}") from None
-        raise ValueError(f"invalid period {text!r}: expected 2025, 2025-Q3, 2025-07, 2025-W07 or 2025-07-14")
+        raise ValueError(expected)
 
     def __str__(self) -> str:
         kind, start = self.kind, self.start
