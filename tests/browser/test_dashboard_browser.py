@@ -114,8 +114,11 @@ def test_an_official_works_the_dashboard(
         and Barrier.NO_DEVICE in h.ticket.categories
         and h.state.status.is_unresolved
     }
-    shown = set(page.locator("#ticket-list tbody tr[data-ticket]").evaluate_all(
-        "els => els.map(e => e.dataset.ticket)"))
+    shown = set(
+        page.locator("#ticket-list tbody tr[data-ticket]").evaluate_all(
+            "els => els.map(e => e.dataset.ticket)"
+        )
+    )
     assert shown == expected
     with page.expect_download() as download_info:
         page.locator("#tickets-csv").click()

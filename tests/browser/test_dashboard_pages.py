@@ -165,3 +165,56 @@ def test_signing_out_ends_the_session(client: TestClient, known_site: KnownSite)
     )
     assert response.status_code == 303
     assert client.get("/dashboard/overview", follow_redirects=False).status_code == 303
+
+
+def test_the_ticket_list_shows_a_villages_unresolved_tickets(
+    client: TestClient, known_site: KnownSite
+) -> None:  # type: ignore[type-arg]
+    """The list linked from a village holds exactly its tickets still unresolved, with their labels."""
+    village = known_site.histories[0].ticket.village
+    _sign_in(client, known_site.province_token)
+    page = client.get(f"/dashboard/tickets?unresolved=1&village={village}")
+    assert page.status_code == 200
+    expected = {
+        h.ticket.id
+        for h in known_site.histories
+        if h.ticket.village == village and h.state.status.is_unresolved
+    }
+    assert set(re.findall(r'data-ticket="([^"]+)"', page.text)) == expected
+    download = client.get(f"/dashboard/export/tickets.csv?unresolved=1&village={village}")
+    rows = list(csv.DictReader(io.StringIO(download.text.lstrip("\ufeff"))))
+    assert {r["id"] for r in rows} == expected
+
+
+def test_interventions_are_marked_on_the_time_axis(known_site: KnownSite) -> None:
+    """An intervention in the window is drawn on the trend chart and listed under it, with its barrier."""
+    from litestar import Litestar
+    from litestar.datastructures import State
+
+    from digitransform.domain import Barrier
+    from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
+    from feedback_service.context import ServiceContext
+    from feedback_service.dashboard import DashboardConfig, DashboardPlugin, HistoryFigures, InterventionMark
+
+    commune = known_site.communes[0]
+    mark = InterventionMark(
+        "iv-1",
+        "Tập huấn sử dụng điện thoại",
+        FIRST_DAY.replace(day=20),
+        frozenset({commune}),
+        frozenset({Barrier.AGE_FEAR_LOW_CONFIDENCE}),
+    )
+    figures = HistoryFigures(known_site.histories, known_site.tree, known_site.households, [mark])
+    app = Litestar(
+        plugins=[DashboardPlugin(DashboardConfig(), figures=lambda ctx: figures)],
+        dependencies=dependencies(),
+        state=State({CONTEXT_KEY: ServiceContext.open(known_site.settings, known_site.tree)}),
+    )
+    with TestClient(app) as c:
+        _sign_in(c, known_site.province_token)
+        html = c.get(f"/dashboard/communes/{commune}?{WINDOW}").text
+        assert 'class="time-mark" data-key="iv-1"' in html
+        listed = re.search(r'<li data-intervention="iv-1">.*?</li>', html, flags=re.S)
+        assert listed and Barrier.AGE_FEAR_LOW_CONFIDENCE.label.vi in listed.group(0)
+        other = next(c2 for c2 in known_site.communes if c2 != commune)
+        assert 'data-key="iv-1"' not in c.get(f"/dashboard/communes/{other}?{WINDOW}").text

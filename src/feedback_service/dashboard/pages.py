@@ -340,7 +340,9 @@ class DashboardController(Controller):
             tree=ctx.tree,
             ticket_query=_encode(ticket_params),
             export_query=_encode({**_unit_params(unit), **filters.params()}),
-            barrier_label=lambda code: barrier_label(code, language),
+            category_labels=lambda cs: ", ".join(
+                barrier_label(c.value, language) for c in sorted(cs, key=lambda c: c.value)
+            ),
             **_options(language),
         )
 
@@ -404,7 +406,9 @@ class DashboardController(Controller):
             export_query=_encode(keep),
             trail=[u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)],
             tree=ctx.tree,
-            barrier_label=lambda code: barrier_label(code, language),
+            category_labels=lambda cs: ", ".join(
+                barrier_label(c.value, language) for c in sorted(cs, key=lambda c: c.value)
+            ),
             service_label=lambda code: service_label(code, language),
             status_label=lambda status: text(f"status_{status}", language),
             local_day=lambda moment: local_date(moment).isoformat(),
