@@ -13,15 +13,16 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, post
+from litestar.params import JSONBody
 
-from feedback_service.api.body import StrictBody
+from feedback_service.api.body import StrictBody, decode_strict
+from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, field_problem_from_msgspec
 from feedback_service.api.schemas import BatchIn, BatchItemResult, BatchOut, TicketIn
 from feedback_service.api.security import require_role
 from feedback_service.api.tickets import id_conflict, ticket_location
 from feedback_service.api.wire import new_ticket
-from feedback_service.auth.principal import Principal, Role
-from feedback_service.context import ServiceContext
+from feedback_service.auth.principal import Role
 from feedback_service.store.errors import IdConflict
 from feedback_service.store.mutations import create_ticket
 
@@ -41,7 +42,7 @@ class BatchController(Controller):
         status_code=200,
         summary="Report tickets collected offline (each item on its own)",
     )
-    async def create_batch(self, data: BatchIn, ctx: ServiceContext, principal: Principal) -> BatchOut:
+    async def create_batch(self, data: JSONBody[BatchIn], ctx: Ctx, principal: Caller) -> BatchOut:
         require_role(principal, Role.TEAM)
         limit = ctx.settings.max_batch_tickets
         if len(data.tickets) > limit:
@@ -56,13 +57,13 @@ class BatchController(Controller):
         return BatchOut(results)
 
     async def _one(
-        self, raw: msgspec.Raw, index: int, ctx: ServiceContext, principal: Principal, now: dt.datetime
+        self, raw: msgspec.Raw, index: int, ctx: Ctx, principal: Caller, now: dt.datetime
     ) -> BatchItemResult:
         root = f"$.tickets[{index}]"
         item_id = _loose_id(raw)
         try:
             try:
-                data = msgspec.json.decode(raw, type=TicketIn, strict=True)
+                data = decode_strict(raw, TicketIn)
             except msgspec.ValidationError as exc:
                 error = field_problem_from_msgspec(str(exc), root)
                 raise ProblemError(

@@ -19,16 +19,30 @@ if TYPE_CHECKING:
     from litestar.openapi.spec import Reference, Schema
     from litestar.typing import FieldDefinition
 
-__all__ = ["StrictBody"]
+__all__ = ["StrictBody", "decode_strict"]
 
 T = TypeVar("T", bound=msgspec.Struct)
+S = TypeVar("S")
+
+
+def decode_strict(value: bytes, model: type[S]) -> S:
+    """``value`` decoded as ``model``, strictly.
+
+    msgspec validates while it parses, so a body that is both mistyped early and truncated later
+    fails validation first; it is still malformed JSON, and that is what the client must hear.
+    """
+    try:
+        return msgspec.json.decode(value, type=model, strict=True)
+    except msgspec.ValidationError:
+        msgspec.json.decode(value)  # raises DecodeError if the JSON itself is broken
+        raise
 
 
 class StrictBody(MsgspecDTO[T], Generic[T]):
     """Use as ``dto=StrictBody[Model], return_dto=None`` on a handler that takes ``data: Model``."""
 
     def decode_bytes(self, value: bytes) -> Any:
-        return msgspec.json.decode(value, type=self.model_type, strict=True)
+        return decode_strict(value, self.model_type)
 
     @classmethod
     def create_openapi_schema(

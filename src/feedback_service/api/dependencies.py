@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from feedback_service.api.security import authenticate
+from feedback_service.auth.principal import Principal
 from feedback_service.context import ServiceContext
 
-__all__ = ["CONTEXT_KEY", "dependencies"]
+__all__ = ["CONTEXT_KEY", "Caller", "Ctx", "dependencies"]
+
+Ctx = NamedDependency[ServiceContext]
+"""Annotate a handler parameter named ``ctx`` with this to receive the service context."""
+Caller = NamedDependency[Principal]
+"""Annotate a handler parameter named ``principal`` with this to receive the authenticated caller."""
 
 CONTEXT_KEY = "feedback"
 

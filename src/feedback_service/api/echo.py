@@ -6,10 +6,11 @@ Only mounted when ``FEEDBACK_BENCH_ECHO=1``; ``bench/intake.py`` compares ticket
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.params import JSONBody
 
 from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller
 from feedback_service.api.schemas import TicketIn
-from feedback_service.auth.principal import Principal
 
 __all__ = ["EchoController"]
 
@@ -20,5 +21,5 @@ class EchoController(Controller):
     include_in_schema = False
 
     @post("/echo", dto=StrictBody[TicketIn], return_dto=None, status_code=200)
-    async def echo(self, data: TicketIn, principal: Principal) -> TicketIn:
+    async def echo(self, data: JSONBody[TicketIn], principal: Caller) -> TicketIn:
         return data

@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get
 
+from feedback_service.api.dependencies import Ctx
 from feedback_service.api.problems import ProblemError
-from feedback_service.context import ServiceContext
 from feedback_service.store.migrate import current_revision, head_revision
 
 __all__ = ["HealthController"]
@@ -29,7 +29,7 @@ class HealthController(Controller):
         return Health("alive")
 
     @get("/ready", summary="The database is reachable and its schema is current (503 otherwise)")
-    async def ready(self, ctx: ServiceContext) -> Health:
+    async def ready(self, ctx: Ctx) -> Health:
         try:
             revision = await current_revision(ctx.db)
         except Exception as exc:  # any driver error means "not ready", and must not leak details

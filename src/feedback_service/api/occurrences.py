@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, post
+from litestar.params import FromPath, JSONBody
 
 from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import ProblemError
 from feedback_service.api.schemas import OccurrenceIn, OccurrenceOut
 from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_location
 from feedback_service.api.wire import etag, new_occurrence, occurrence_out
-from feedback_service.auth.principal import Principal, Role
-from feedback_service.context import ServiceContext
+from feedback_service.auth.principal import Role
 from feedback_service.store.errors import IdConflict, TicketNotFound
 from feedback_service.store.mutations import add_occurrence
 from feedback_service.store.records import Outcome
@@ -33,7 +34,7 @@ class OccurrenceController(Controller):
         summary="Add another household's people to a ticket (idempotent by the occurrence's id)",
     )
     async def add(
-        self, ticket_id: str, data: OccurrenceIn, ctx: ServiceContext, principal: Principal
+        self, ticket_id: FromPath[str], data: JSONBody[OccurrenceIn], ctx: Ctx, principal: Caller
     ) -> Response[OccurrenceOut]:
         require_role(principal, Role.TEAM)
         now = ctx.now()

@@ -9,8 +9,7 @@ import msgspec
 from litestar import Controller, get
 
 from digitransform.domain import AdminLevel, Barrier, DigitalService, Label, ResolutionType, TicketAction
-from feedback_service.auth.principal import Principal
-from feedback_service.context import ServiceContext
+from feedback_service.api.dependencies import Caller, Ctx
 
 __all__ = ["CodeLabel", "ReferenceController", "UnitOut"]
 
@@ -75,30 +74,30 @@ class ReferenceController(Controller):
     tags = ("reference",)
 
     @get("/categories", summary="Barrier categories")
-    async def categories(self, principal: Principal) -> CodeList:
+    async def categories(self, principal: Caller) -> CodeList:
         return _codes([(b.value, b.label) for b in Barrier])
 
     @get("/services", summary="Digital services a difficulty can be about")
-    async def services(self, principal: Principal) -> CodeList:
+    async def services(self, principal: Caller) -> CodeList:
         return _codes([(s.value, s.label) for s in DigitalService])
 
     @get("/resolutions", summary="How a difficulty was resolved")
-    async def resolutions(self, principal: Principal) -> CodeList:
+    async def resolutions(self, principal: Caller) -> CodeList:
         return _codes([(r.value, r.label) for r in ResolutionType])
 
     @get("/actions", summary="What an official can do to a ticket")
-    async def actions(self, principal: Principal) -> CodeList:
+    async def actions(self, principal: Caller) -> CodeList:
         return _codes([(a.value, _ACTION_LABELS[a]) for a in TicketAction])
 
     @get("/levels", summary="Levels of the administrative tree")
-    async def levels(self, principal: Principal) -> CodeList:
+    async def levels(self, principal: Caller) -> CodeList:
         return _codes([(level.value, _LEVEL_LABELS[level]) for level in AdminLevel])
 
     @get("/units", summary="Administrative units (names are Vietnamese; ascii_name drops the diacritics)")
     async def units(
         self,
-        ctx: ServiceContext,
-        principal: Principal,
+        ctx: Ctx,
+        principal: Caller,
         parent: str | None = None,
         level: AdminLevel | None = None,
     ) -> UnitList:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 
 from feedback_service.api.problems import ProblemError
 from feedback_service.auth.principal import Principal, Role
@@ -16,7 +17,7 @@ __all__ = ["authenticate", "require_role"]
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="feedback"'}
 
 
-async def authenticate(request: Request[Any, Any, Any], ctx: ServiceContext) -> Principal:
+async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Principal:
     """The caller behind ``Authorization: Bearer <token>``, or a 401 problem."""
     header = request.headers.get("authorization")
     if header is None:

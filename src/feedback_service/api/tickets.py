@@ -6,16 +6,16 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from digitransform.domain import LOCAL_TZ, Barrier, DigitalService, TicketStatus
 from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.schemas import HistoryOut, TicketIn, TicketList, TicketOut
 from feedback_service.api.security import require_role
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
-from feedback_service.auth.principal import Principal, Role
-from feedback_service.context import ServiceContext
+from feedback_service.auth.principal import Role
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.errors import IdConflict
 from feedback_service.store.mutations import create_ticket
@@ -89,7 +89,7 @@ class TicketController(Controller):
         description="201 with Location and ETag for a new ticket; 200 with the stored ticket for a retry "
         "with the same content; 409 for the same id with different content.",
     )
-    async def create(self, data: TicketIn, ctx: ServiceContext, principal: Principal) -> Response[TicketOut]:
+    async def create(self, data: JSONBody[TicketIn], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
         require_role(principal, Role.TEAM)
         now = ctx.now()
         new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
@@ -102,26 +102,27 @@ class TicketController(Controller):
     @get("/", summary="Tickets within the caller's scope, filtered, a page at a time")
     async def listing(
         self,
-        ctx: ServiceContext,
-        principal: Principal,
-        status: list[TicketStatus] | None = None,
-        unresolved: bool | None = None,
-        category: Barrier | None = None,
-        service: DigitalService | None = None,
-        commune: str | None = None,
-        village: str | None = None,
-        team: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        status: FromQuery[list[TicketStatus] | None] = None,
+        unresolved: FromQuery[bool | None] = None,
+        category: FromQuery[Barrier | None] = None,
+        service: FromQuery[DigitalService | None] = None,
+        commune: FromQuery[str | None] = None,
+        village: FromQuery[str | None] = None,
+        team: FromQuery[str | None] = None,
         observed_from: Annotated[
-            str | None, Parameter(description="A date (local day) or an aware moment; inclusive.")
+            str | None, QueryParameter(description="A date (local day) or an aware moment; inclusive.")
         ] = None,
         observed_to: Annotated[
-            str | None, Parameter(description="A date (its whole local day included) or an aware moment.")
+            str | None,
+            QueryParameter(description="A date (its whole local day included) or an aware moment."),
         ] = None,
         updated_since: Annotated[
-            str | None, Parameter(description="Changed at or after: a sync feed, oldest change first.")
+            str | None, QueryParameter(description="Changed at or after: a sync feed, oldest change first.")
         ] = None,
-        limit: Annotated[int | None, Parameter(ge=1, description="Items per page (default 50).")] = None,
-        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page.")] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, description="Items per page (default 50).")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")] = None,
     ) -> TicketList:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
         statuses = None if status is None else frozenset(status)
@@ -162,7 +163,7 @@ class TicketController(Controller):
         )
 
     @get("/{ticket_id:str}", summary="One ticket (404 outside the caller's scope)")
-    async def read(self, ticket_id: str, ctx: ServiceContext, principal: Principal) -> Response[TicketOut]:
+    async def read(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
         async with ctx.db.reading() as conn:
             ticket = await load_ticket(conn, ticket_id, principal.ticket_scope(ctx.tree))
@@ -171,7 +172,7 @@ class TicketController(Controller):
         return ticket_response(ticket)
 
     @get("/{ticket_id:str}/history", summary="Every change to a ticket: who, when, what, why")
-    async def history(self, ticket_id: str, ctx: ServiceContext, principal: Principal) -> HistoryOut:
+    async def history(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> HistoryOut:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
         async with ctx.db.reading() as conn:
             entries = await ticket_history(conn, ticket_id, principal.ticket_scope(ctx.tree))

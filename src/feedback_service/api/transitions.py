@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from digitransform.domain import LifecycleError
 from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
 from feedback_service.api.schemas import TicketOut, TransitionIn
 from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_response
 from feedback_service.api.wire import parse_if_match, transition_of
-from feedback_service.auth.principal import Principal, Role
-from feedback_service.context import ServiceContext
+from feedback_service.auth.principal import Role
 from feedback_service.store.errors import TicketNotFound, UnknownDuplicate, VersionMismatch
 from feedback_service.store.mutations import transition_ticket
 
@@ -45,12 +45,12 @@ class TransitionController(Controller):
     )
     async def apply(
         self,
-        ticket_id: str,
-        data: TransitionIn,
-        ctx: ServiceContext,
-        principal: Principal,
+        ticket_id: FromPath[str],
+        data: JSONBody[TransitionIn],
+        ctx: Ctx,
+        principal: Caller,
         if_match: Annotated[
-            str | None, Parameter(header="If-Match", description='The ticket\'s ETag, e.g. "3".')
+            str | None, HeaderParameter(name="If-Match", description='The ticket\'s ETag, e.g. "3".')
         ] = None,
     ) -> Response[TicketOut]:
         require_role(principal, Role.OFFICIAL)

@@ -6,6 +6,7 @@ A token is random (at least 128 bits), so its hash needs no salt and can be look
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import attrs
 import sqlalchemy as sa
@@ -15,7 +16,15 @@ from feedback_service.store.database import Database
 from feedback_service.store.errors import TeamMismatch
 from feedback_service.store.tables import teams, tokens
 
-__all__ = ["TokenRecord", "ensure_team", "find_token", "insert_token", "list_tokens", "revoke_token"]
+__all__ = [
+    "TokenRecord",
+    "ensure_team",
+    "ensure_teams",
+    "find_token",
+    "insert_token",
+    "list_tokens",
+    "revoke_token",
+]
 
 
 @attrs.frozen
@@ -55,6 +64,16 @@ async def ensure_team(conn: AsyncConnection, team: str, commune: str, now: dt.da
     if known != commune:
         raise TeamMismatch(team, known)
     return False
+
+
+async def ensure_teams(conn: AsyncConnection, wanted: Iterable[tuple[str, str]], now: dt.datetime) -> int:
+    """Create the teams (``(team, commune)`` pairs) that do not exist yet, in one statement; how many."""
+    pairs = dict(wanted)
+    known = set((await conn.execute(sa.select(teams.c.id))).scalars())
+    rows = [{"id": t, "commune": c, "created_at": now} for t, c in pairs.items() if t not in known]
+    if rows:
+        await conn.execute(teams.insert(), rows)
+    return len(rows)
 
 
 async def insert_token(

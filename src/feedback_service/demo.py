@@ -1,0 +1,265 @@
+"""Demo tickets: a few hundred plausible difficulties over the past months, worked through the lifecycle.
+
+Everything goes through the store's own mutations (:mod:`feedback_service.store.mutations`) with
+moments in the past, so the demo database is exactly what real use would have produced: histories,
+"me too" occurrences, duplicates rejected, tickets reopened. The mix follows the field: remote and
+Khmer-majority communes meet devices, skills, age and language; wards meet accounts, portal faults
+and scams. Seeded: the same seed gives the same tickets. No ticket describes a real person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import attrs
+
+from digitransform.demo import plan_demo
+from digitransform.domain import (
+    Barrier,
+    DigitalService,
+    ResolutionType,
+    TicketAction,
+    Transition,
+)
+from feedback_service.auth.principal import Role
+from feedback_service.auth.tokens import issue_token
+from feedback_service.context import ServiceContext
+from feedback_service.store.mutations import add_occurrence, create_ticket, transition_ticket
+from feedback_service.store.records import Actor, NewOccurrence, NewTicket, Scope
+from feedback_service.store.tokens import ensure_teams
+
+__all__ = ["DEMO_COMMUNES", "DemoLoad", "load_demo_tickets"]
+
+DEMO_COMMUNES = 12
+"""Tickets are spread over this many communes (the article's three first), so each has a real backlog."""
+
+K = TypeVar("K")
+B = Barrier
+_BASIC = {
+    B.NO_DEVICE: 9,
+    B.DEVICE_COST: 5,
+    B.LACK_OF_SKILLS: 9,
+    B.AGE_FEAR_LOW_CONFIDENCE: 8,
+    B.LOW_LITERACY: 3,
+    B.LANGUAGE_ETHNIC_MINORITY: 2,
+    B.SERVICE_COST: 3,
+    B.POOR_COVERAGE: 4,
+    B.NOT_INTERESTED: 2,
+    B.DISABILITY: 1,
+}
+_ADVANCED = {
+    B.ACCOUNT_IDENTITY_PROBLEM: 8,
+    B.SERVICE_OR_APP_FAULT: 7,
+    B.FRAUD_SCAM_FEAR: 5,
+    B.PRIVACY_CONCERN: 3,
+    B.POOR_COVERAGE: 2,
+    B.LACK_OF_SKILLS: 3,
+    B.OTHER: 1,
+}
+_SERVICES = {
+    DigitalService.VNEID: 10,
+    DigitalService.PUBLIC_SERVICE_PORTAL: 6,
+    DigitalService.E_PAYMENT: 5,
+    DigitalService.HEALTH_INSURANCE_RECORDS: 3,
+    DigitalService.E_COMMERCE: 2,
+    DigitalService.SOCIAL_MEDIA: 1,
+    DigitalService.OTHER: 1,
+}
+_PHRASES = {
+    B.NO_DEVICE: "Hộ chỉ có điện thoại “cục gạch”, không cài được ứng dụng",
+    B.DEVICE_COST: "Gia đình chưa đủ tiền mua điện thoại thông minh",
+    B.SERVICE_COST: "Không đủ tiền duy trì gói cước dữ liệu di động",
+    B.POOR_COVERAGE: "Sóng 4G yếu ở cuối ấp, không tải được mã OTP",
+    B.LACK_OF_SKILLS: "Chưa biết thao tác cài đặt và đăng nhập ứng dụng",
+    B.AGE_FEAR_LOW_CONFIDENCE: "Người cao tuổi ngại dùng điện thoại, sợ bấm sai",
+    B.FRAUD_SCAM_FEAR: "Lo bị lừa đảo qua tin nhắn nên không dám chuyển khoản",
+    B.PRIVACY_CONCERN: "Không muốn cung cấp ảnh chân dung vì sợ lộ thông tin",
+    B.DISABILITY: "Thị lực kém, khó đọc chữ nhỏ trên màn hình",
+    B.LANGUAGE_ETHNIC_MINORITY: "Đồng bào Khmer, chưa đọc thông thạo tiếng Việt trên ứng dụng",
+    B.LOW_LITERACY: "Hạn chế đọc viết, cần hướng dẫn từng bước",
+    B.NOT_INTERESTED: "Chưa thấy nhu cầu sử dụng dịch vụ trực tuyến",
+    B.ACCOUNT_IDENTITY_PROBLEM: "Tài khoản VNeID bị khóa sau khi nhập sai mật khẩu nhiều lần",
+    B.SERVICE_OR_APP_FAULT: "Cổng dịch vụ công báo lỗi khi nộp hồ sơ, chưa rõ thủ tục",
+    B.OTHER: "Vướng mắc khác cần xã hỗ trợ",
+}
+_SERVICE_PHRASES = {
+    DigitalService.VNEID: "kích hoạt định danh điện tử mức 2",
+    DigitalService.PUBLIC_SERVICE_PORTAL: "nộp hồ sơ trên cổng dịch vụ công",
+    DigitalService.E_PAYMENT: "thanh toán bằng mã QR",
+    DigitalService.HEALTH_INSURANCE_RECORDS: "tra cứu bảo hiểm y tế, sổ sức khỏe điện tử",
+    DigitalService.E_COMMERCE: "bán nông sản trên sàn thương mại điện tử",
+    DigitalService.SOCIAL_MEDIA: "dùng mạng xã hội để nhận thông báo của ấp",
+    DigitalService.OTHER: "sử dụng dịch vụ số",
+}
+_RESOLUTIONS = {
+    ResolutionType.ON_THE_SPOT: 3,
+    ResolutionType.FOLLOW_UP: 5,
+    ResolutionType.ESCALATED: 2,
+    ResolutionType.SYSTEMIC: 1,
+}
+_EXTERNAL = ("VNPT", "Viettel", "MobiFone", "Cổng DVC", "Công an xã")
+
+
+@attrs.frozen
+class DemoLoad:
+    """What the demo loaded."""
+
+    tickets: int
+    transitions: int
+    occurrences: int
+    first: dt.date
+    last: dt.date
+
+
+def _pick(rng: random.Random, weights: Mapping[K, int]) -> K:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+async def load_demo_tickets(
+    ctx: ServiceContext,
+    *,
+    count: int,
+    seed: int,
+    now: dt.datetime,
+    months: int = 9,
+    progress: Callable[[int], None] | None = None,
+) -> DemoLoad:
+    """Create every demo team, then ``count`` tickets observed over the ``months`` before ``now``."""
+    rng = random.Random(f"feedback-demo:{seed}")
+    province = plan_demo(ctx.settings.demo_households, ctx.settings.demo_seed)
+    async with ctx.db.writing() as conn:
+        await ensure_teams(conn, ((team.id, team.commune) for team in province.teams()), now)
+    communes = [c for c in province.communes if c.code in ctx.tree][:DEMO_COMMUNES]
+    officials: dict[str, Actor] = {}
+    for commune in communes:
+        issued = await issue_token(ctx.db, ctx.tree, Role.OFFICIAL, scope=commune.code, label="demo", now=now)
+        officials[commune.code] = issued.principal.actor
+    start = now - dt.timedelta(days=30 * months)
+    span = (now - start).total_seconds()
+    created: list[tuple[str, str]] = []  # (ticket id, village) for duplicates
+    transitions = occurrences = 0
+    weights = [len(c.villages) * (1.6 - c.maturity) for c in communes]
+    for n in range(count):
+        commune = rng.choices(communes, weights=weights)[0]
+        village = rng.choice(commune.villages)
+        # More reports lately: teams stepped up (and the backlog grows if nothing changes).
+        observed = start + dt.timedelta(seconds=span * rng.random() ** 0.8)
+        observed = observed.replace(hour=rng.randint(1, 10), minute=rng.randrange(60))  # 08:00–17:59 local
+        if observed > now:
+            observed = now - dt.timedelta(hours=1)
+        categories = _categories(rng, commune.maturity)
+        service = _pick(rng, _SERVICES)
+        consent = rng.random() < 0.85
+        actor = Actor(f"demo-{village.code}", Role.TEAM.value, f"T-{village.code}")
+        ticket = NewTicket(
+            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            team=f"T-{village.code}",
+            commune=commune.code,
+            village=village.code,
+            categories=categories,
+            service=service,
+            description=_description(rng, categories, service),
+            people_affected=rng.choices([1, 2, 3, 4, 6, 12], weights=[50, 25, 12, 6, 4, 3])[0],
+            household_ref=f"hh-{rng.randrange(1, 1300):04d}" if consent else None,
+            consent=consent,
+            observed_at=observed,
+        )
+        received = min(now, observed + dt.timedelta(hours=rng.choice([0.2, 1, 4, 30, 72])))
+        await create_ticket(ctx.db, ticket, actor, received)
+        done_t, done_o = await _work(ctx, rng, ticket, received, now, officials[commune.code], created)
+        transitions += done_t
+        occurrences += done_o
+        created.append((ticket.id, village.code))
+        if progress is not None:
+            progress(n + 1)
+    return DemoLoad(count, transitions, occurrences, start.date(), now.date())
+
+
+def _categories(rng: random.Random, maturity: float) -> frozenset[Barrier]:
+    table = _ADVANCED if rng.random() < maturity else _BASIC
+    chosen = {_pick(rng, table)}
+    if rng.random() < 0.3:
+        chosen.add(_pick(rng, _BASIC))
+    return frozenset(chosen)
+
+
+def _description(rng: random.Random, categories: frozenset[Barrier], service: DigitalService) -> str:
+    parts = [_PHRASES[c] for c in sorted(categories, key=lambda c: c.value)]
+    return f"{'; '.join(parts)}. Cần hỗ trợ {_SERVICE_PHRASES[service]}."
+
+
+async def _work(
+    ctx: ServiceContext,
+    rng: random.Random,
+    ticket: NewTicket,
+    received: dt.datetime,
+    now: dt.datetime,
+    official: Actor,
+    earlier: Sequence[tuple[str, str]],
+) -> tuple[int, int]:
+    """Officials' actions and "me too" occurrences on one ticket, each at a plausible later moment."""
+    scope = Scope.everything()
+    clock = received
+    version = 1
+    steps: list[Transition] = []
+    age = (now - received).days
+    fate = rng.random()
+    if age > 2 and fate < 0.85:
+        steps.append(Transition(TicketAction.ACKNOWLEDGE))
+    if age > 7 and fate < 0.7:
+        steps.append(Transition(TicketAction.START, note="Tổ sẽ quay lại hỗ trợ tại nhà"))
+    if age > 10 and fate < 0.62 * min(1.0, age / 90):
+        resolution = _pick(rng, _RESOLUTIONS)
+        external = (
+            f"{rng.choice(_EXTERNAL)}-{rng.randrange(100, 9999)}"
+            if resolution is ResolutionType.ESCALATED
+            else None
+        )
+        steps.append(Transition(TicketAction.RESOLVE, resolution=resolution, external_ref=external))
+        if rng.random() < 0.08:
+            steps.append(Transition(TicketAction.REOPEN, note="Người dân báo vẫn chưa dùng được"))
+            if rng.random() < 0.5:
+                steps.append(Transition(TicketAction.RESOLVE, resolution=ResolutionType.FOLLOW_UP))
+    elif age > 5 and fate > 0.93:
+        same_village = [tid for tid, v in earlier if v == ticket.village]
+        if same_village:
+            steps = [
+                Transition(TicketAction.REJECT, duplicate_of=rng.choice(same_village), reason="Trùng phiếu")
+            ]
+        else:
+            steps = [Transition(TicketAction.REJECT, reason="Không thuộc phạm vi hỗ trợ của tổ")]
+    occurrences = 0
+    if age > 3 and rng.random() < 0.15:
+        occurrences = rng.randint(1, 3)
+    slots = sorted(rng.uniform(0.05, 0.95) for _ in range(len(steps) + occurrences))
+    moments = [received + (now - received) * s for s in slots]
+    kinds = [True] * len(steps) + [False] * occurrences
+    rng.shuffle(kinds)
+    team = Actor(f"demo-{ticket.village}", Role.TEAM.value, ticket.team)
+    pending = iter(steps)
+    done = 0
+    for moment, is_transition in zip(moments, kinds, strict=True):
+        clock = max(clock, moment)
+        if is_transition:
+            step = next(pending)
+            stored = await transition_ticket(
+                ctx.db, scope, ticket.id, step, expected_version=version, actor=official, now=clock
+            )
+            done += 1
+        else:
+            occurrence = NewOccurrence(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                ticket_id=ticket.id,
+                team=ticket.team,
+                household_ref=f"hh-{rng.randrange(1, 1300):04d}",
+                people_affected=rng.choice([1, 1, 2, 3]),
+                observed_at=clock - dt.timedelta(hours=rng.randint(0, 48)),
+            )
+            _, stored, _ = await add_occurrence(ctx.db, Scope(team=ticket.team), occurrence, team, clock)
+        version = stored.version
+    return done, occurrences

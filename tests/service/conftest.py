@@ -1,0 +1,59 @@
+"""Fixtures for the API tests: the app over a real store (an SQLite file, and PostgreSQL when
+``FEEDBACK_TEST_POSTGRES_URL`` is set), a small administrative tree, and tokens of every role.
+
+Each store is created and migrated once per session (PostgreSQL: a database of this suite's own on
+the same server) and emptied before each test, so tests are independent and cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from service_api import Api, clear_store, own_postgres_database, small_tree
+
+from feedback_service.app import create_app
+from feedback_service.settings import Settings
+
+POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('service') / 'feedback.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("FEEDBACK_TEST_POSTGRES_URL is not set")
+    return own_postgres_database(POSTGRES_URL, "service_api")
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a migrated store of each kind (emptied by the ``api`` fixture)."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    return Settings(database_url=store_url, max_body_bytes=16 * 1024, max_batch_bytes=1024 * 1024)
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    """The app running on an empty store, with tokens of every role (see :class:`service_api.Api`)."""
+    app = create_app(settings, tree=small_tree())
+    with Api.running(app) as api:
+        api.call(clear_store, api.ctx.db)
+        api.issue_tokens()
+        yield api
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
