@@ -8,11 +8,11 @@ import re
 from typing import Any
 
 import pytest
+from known_tickets import FIRST_DAY, LAST_DAY
 
 from conftest import KnownSite
 from digitransform.domain import Barrier
 from digitransform.trends import TicketFilter, backlog_ageing, summary, unresolved_trend
-from known_tickets import FIRST_DAY, LAST_DAY
 
 pytestmark = pytest.mark.browser
 
