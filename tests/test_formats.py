@@ -289,6 +289,12 @@ def test_format_errors_are_format_errors_and_pickle() -> None:
         FormatErrors([])
 
 
+def test_format_errors_count_one_problem_in_the_singular() -> None:
+    """A tree with a single problem still comes as FormatErrors, headed '1 problem', not '1 problems'."""
+    errors = FormatErrors([FormatError("b", source="units.csv", line=5)])
+    assert str(errors).splitlines() == ["1 problem in units.csv:", "  units.csv:5: b"]
+
+
 # --- light properties -----------------------------------------------------------------------------------
 
 

@@ -66,7 +66,8 @@ class FormatErrors(FormatError):
         super().__init__(first.message, source=first.source, line=first.line, path=first.path)
 
     def __str__(self) -> str:
-        head = f"{len(self.errors)} problems in {self.errors[0].source}:"
+        count = len(self.errors)
+        head = f"{count} problem{'' if count == 1 else 's'} in {self.errors[0].source}:"
         return "\n".join([head, *(f"  {error}" for error in self.errors)])
 
     def __reduce__(self) -> tuple[Any, ...]:
