@@ -275,6 +275,8 @@ def test_a_report_whose_end_precedes_its_start_is_refused() -> None:
         ({"resolved_fully_online": 1901}, "resolved_fully_online cannot exceed resolved_total"),
         ({"late_pending": -1}, "late_pending must be ≥ 0, got -1"),
         ({"carried_over": -5}, "carried_over must be ≥ 0, got -5"),
+        ({"unit": ""}, "unit must be a unit code without surrounding spaces, got ''"),
+        ({"unit": " 30280"}, "unit must be a unit code without surrounding spaces, got ' 30280'"),
     ],
 )
 def test_inconsistent_reports_are_refused(changes: dict[str, object], message: str) -> None:

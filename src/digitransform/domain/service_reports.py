@@ -17,11 +17,17 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int
         raise ValueError(f"{attribute.name} must be ≥ 0, got {value}")
 
 
+def _unit_code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    # A blank unit would pass a reader without a tree and be summed into no unit at all.
+    if not value or value != value.strip():
+        raise ValueError(f"{attribute.name} must be a unit code without surrounding spaces, got {value!r}")
+
+
 @attrs.frozen(slots=True)
 class ServiceReport:
     """What a centre received and resolved for a unit over [period_start, period_end]."""
 
-    unit: str
+    unit: str = attrs.field(validator=_unit_code)
     period_start: dt.date
     period_end: dt.date
     received_total: int = attrs.field(validator=_non_negative, default=0)
