@@ -27,6 +27,7 @@ __all__ = [
     "Table",
     "csv_rows",
     "int_cell",
+    "numbered_lines",
     "open_binary_lines",
     "open_byte_sink",
     "open_text",
@@ -87,6 +88,29 @@ def open_binary_lines(src: Source) -> Iterator[Iterable[bytes | str]]:
             yield f
     else:
         yield src
+
+
+def numbered_lines(src: Source) -> Iterator[tuple[int, bytes | str]]:
+    """The non-blank lines of a JSON Lines source with their 1-based numbers, a leading BOM removed.
+
+    A line that is not UTF-8 in a text file is a :class:`FormatError` on its line.
+    """
+    source = source_name(src)
+    number = 0
+    with open_binary_lines(src) as lines:
+        iterator = iter(lines)
+        while True:
+            try:
+                line = next(iterator)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number + 1) from None
+            number += 1
+            if number == 1:
+                line = line.removeprefix(BOM) if isinstance(line, str) else line.removeprefix(BOM.encode())
+            if line.strip():
+                yield number, line
 
 
 @contextmanager

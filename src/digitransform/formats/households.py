@@ -15,7 +15,7 @@ from typing import Annotated
 import msgspec
 
 from digitransform.domain import AdminLevel, AdminTree, Household, InternetAccess, Resident
-from digitransform.formats._io import BOM, Sink, Source, open_binary_lines, open_byte_sink, source_name
+from digitransform.formats._io import Sink, Source, numbered_lines, open_byte_sink, source_name
 from digitransform.formats.converter import structure
 from digitransform.formats.errors import FormatError
 
@@ -130,41 +130,27 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
     villages = set() if tree is None else {u.code for u in tree.at_level(AdminLevel.VILLAGE)}
     decode = _DECODER.decode
     residents: dict[ResidentRecord, Resident] = {}
-    number = 0
-    with open_binary_lines(src) as lines:
-        iterator = iter(lines)
-        while True:
-            try:
-                line = next(iterator)
-            except StopIteration:
-                break
-            except UnicodeDecodeError as exc:
-                raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number + 1) from None
-            number += 1
-            if number == 1:
-                line = line.removeprefix(BOM) if isinstance(line, str) else line.removeprefix(BOM.encode())
-            if not line.strip():
-                continue
-            try:
-                household = decode(line).to_household(residents)
-            except msgspec.ValidationError:  # a bad value: let the converter name it
-                household = structure(_plain(line, source, number), Household, source=source, line=number)
-            except msgspec.DecodeError as exc:
-                raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
-            except ValueError:  # the domain refused what msgspec let through, or the bytes are not UTF-8
-                household = structure(_plain(line, source, number), Household, source=source, line=number)
-            if tree is not None and household.village not in villages:
-                found = tree.get(household.village)
-                what = "not a unit" if found is None else f"a {found.level.value}, not a village"
-                raise FormatError(
-                    f"{household.village!r} is {what} of {tree.root.code}",
-                    source=source,
-                    line=number,
-                    path="$.village",
-                )
-            if len(residents) > _CACHE_LIMIT:
-                residents.clear()
-            yield household
+    for number, line in numbered_lines(src):
+        try:
+            household = decode(line).to_household(residents)
+        except msgspec.ValidationError:  # a bad value: let the converter name it
+            household = structure(_plain(line, source, number), Household, source=source, line=number)
+        except msgspec.DecodeError as exc:
+            raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
+        except ValueError:  # the domain refused what msgspec let through, or the bytes are not UTF-8
+            household = structure(_plain(line, source, number), Household, source=source, line=number)
+        if tree is not None and household.village not in villages:
+            found = tree.get(household.village)
+            what = "not a unit" if found is None else f"a {found.level.value}, not a village"
+            raise FormatError(
+                f"{household.village!r} is {what} of {tree.root.code}",
+                source=source,
+                line=number,
+                path="$.village",
+            )
+        if len(residents) > _CACHE_LIMIT:
+            residents.clear()
+        yield household
 
 
 def _plain(line: bytes | str, source: str, number: int) -> object:

@@ -11,9 +11,8 @@ from typing import TypeVar
 
 import msgspec
 
-from digitransform.formats._io import BOM, Sink, Source, open_binary_lines, open_byte_sink, source_name
+from digitransform.formats._io import Sink, Source, numbered_lines, open_byte_sink, source_name
 from digitransform.formats.converter import converter, from_json
-from digitransform.formats.errors import FormatError
 
 __all__ = ["iter_json_lines", "write_json_lines"]
 
@@ -28,21 +27,8 @@ def iter_json_lines(src: Source, cls: type[T]) -> Iterator[T]:
     Raises :class:`FormatError` at the first bad line, naming the file, the line and the field.
     """
     source = source_name(src)
-    number = 0
-    with open_binary_lines(src) as lines:
-        iterator = iter(lines)
-        while True:
-            try:
-                line = next(iterator)
-            except StopIteration:
-                break
-            except UnicodeDecodeError as exc:
-                raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number + 1) from None
-            number += 1
-            if number == 1:
-                line = line.removeprefix(BOM) if isinstance(line, str) else line.removeprefix(BOM.encode())
-            if line.strip():
-                yield from_json(line, cls, source=source, line=number)
+    for number, line in numbered_lines(src):
+        yield from_json(line, cls, source=source, line=number)
 
 
 def write_json_lines(values: Iterable[object], dst: Sink) -> int:
