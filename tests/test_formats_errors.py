@@ -384,3 +384,13 @@ def test_team_converter_errors_are_format_errors() -> None:
     with pytest.raises(FormatError) as caught:
         structure({"id": "t", "commune": "c", "villages": [], "members": 1, "founded": "2025-02-30"}, Team)
     assert (caught.value.path, caught.value.message) == ("$.founded", "'2025-02-30' is not a calendar date")
+
+
+def test_a_date_with_non_ascii_digits_is_asked_for_in_the_written_form() -> None:
+    """Full-width digits in a date are asked for as YYYY-MM-DD, not called 'not a calendar date'."""
+    with pytest.raises(FormatError) as caught:
+        structure({"id": "t", "commune": "c", "villages": [], "members": 1, "founded": "２０25-07-01"}, Team)
+    assert (caught.value.path, caught.value.message) == (
+        "$.founded",
+        "expected a date as YYYY-MM-DD, got '２０25-07-01'",
+    )

@@ -80,7 +80,7 @@ def _structure_str(value: object, _type: object) -> str:
     raise InvalidValue(f"expected text, got {describe(value)}")
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not \d: it matches "２０" too
 
 
 def _structure_date(value: object, _type: object) -> dt.date:
