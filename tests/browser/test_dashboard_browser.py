@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 
 def _values(page: Any, series: str) -> list[int]:
-    selector = f'#trend-chart g.series[data-series="{series}"] circle.point'
+    chart = "#total-chart" if series == "total" else "#trend-chart"
+    selector = f'{chart} g.series[data-series="{series}"] circle.point'
     return [int(v) for v in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.value)")]
 
 

@@ -116,7 +116,7 @@ def line_chart(
             raise ValueError(
                 f"line chart {chart_id}: series {s.key} has {len(s.values)} values for {n} periods"
             )
-    left, right, top, bottom = 48, 16, 16, 44
+    left, right, top, bottom = 48, 16, 28, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = nice_ceiling(max((v for s in series for v in s.values), default=0))
 
@@ -143,7 +143,7 @@ def line_chart(
         )
     step = max(1, math.ceil(n / 12))
     for i, label in enumerate(x_labels):
-        if i % step == 0 or i == n - 1:
+        if i % step == 0:
             parts.append(
                 f'<text class="tick" x="{_fmt(x_at(i))}" y="{height - bottom + 16}" '
                 f'text-anchor="middle">{escape(label)}</text>'
@@ -154,7 +154,7 @@ def line_chart(
             f'text-anchor="middle">{escape(x_caption)}</text>'
         )
     if y_caption:
-        parts.append(f'<text class="caption" x="4" y="{top - 4}">{escape(y_caption)}</text>')
+        parts.append(f'<text class="caption" x="4" y="14">{escape(y_caption)}</text>')
     for mark in marks:
         if n == 0 or not 0 <= mark.position <= max(n - 1, 0) + 0.999:
             continue
@@ -167,9 +167,8 @@ def line_chart(
         )
     for k, s in enumerate(series):
         colour = PALETTE[k % len(PALETTE)]
-        dash = _DASHES[(k // len(PALETTE)) % len(_DASHES)]
         points = " ".join(f"{_fmt(x_at(i))},{_fmt(y_at(v))}" for i, v in enumerate(s.values))
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        dash_attr = _dash_attr(k)
         parts.append(
             f'<g class="series" data-series="{_attr(s.key)}" data-label="{_attr(s.label)}">'
             f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash_attr} points="{points}"/>'
@@ -183,9 +182,9 @@ def line_chart(
         parts.append("</g>")
     parts.append("</svg>")
     legend = "".join(
-        f'<li data-series="{_attr(s.key)}">'
-        f'<span class="swatch" style="background:{PALETTE[k % len(PALETTE)]}">'
-        f"</span>{escape(s.label)}</li>"
+        f'<li data-series="{_attr(s.key)}"><svg class="swatch" width="28" height="10" aria-hidden="true">'
+        f'<line x1="0" x2="28" y1="5" y2="5" stroke="{PALETTE[k % len(PALETTE)]}" stroke-width="3"'
+        f"{_dash_attr(k)}/></svg>{escape(s.label)}</li>"
         for k, s in enumerate(series)
     )
     return (
@@ -193,6 +192,12 @@ def line_chart(
         f'<figcaption><ul class="legend">{legend}</ul></figcaption>'
         f"{_line_table(chart_id, title, x_labels, x_keys, series, marks)}</figure>"
     )
+
+
+def _dash_attr(k: int) -> str:
+    """Lines past the palette's length are dashed, so no two lines look alike."""
+    dash = _DASHES[(k // len(PALETTE)) % len(_DASHES)]
+    return f' stroke-dasharray="{dash}"' if dash else ""
 
 
 def _describe(series: Sequence[LineSeries], x_labels: Sequence[str]) -> str:

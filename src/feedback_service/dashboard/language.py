@@ -77,6 +77,9 @@ MESSAGES: dict[str, Label] = {
         "Khó khăn chưa giải quyết theo loại, cuối mỗi kỳ",
         "Unresolved difficulties by category, at each period's end",
     ),
+    "total_title": Label(
+        "Tổng số khó khăn chưa giải quyết, cuối mỗi kỳ", "All unresolved difficulties, at each period's end"
+    ),
     "trend_y": Label("số phản ánh", "tickets"),
     "ageing_title": Label(
         "Thời gian tồn đọng (ngày kể từ khi ghi nhận)", "Age of the backlog (days since observed)"

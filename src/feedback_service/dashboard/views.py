@@ -30,6 +30,7 @@ class UnitPage:
     """Everything a unit's page needs, ready for the template."""
 
     unit: AdminUnit
+    total_chart: Markup
     trend_chart: Markup
     ageing_chart: Markup
     summary: TrendSummary
@@ -113,12 +114,21 @@ async def build_unit_page(
         LineSeries(str(s.group), barrier_label(s.group, lang), [p.unresolved_at_end for p in s.points])
         for s in trend.series
     ]
-    series.append(LineSeries("total", text("total", lang), [p.unresolved_at_end for p in points]))
     time_marks = []
     for m in marks:
         position = mark_position(trend, m.on)
         if position is not None:
             time_marks.append(TimeMark(position, f"{m.on.isoformat()}: {m.title}", m.id))
+    total_svg = line_chart(
+        chart_id="total-chart",
+        title=f"{text('total_title', lang)} ({filters.first.isoformat()} – {filters.last.isoformat()})",
+        x_labels=x_labels,
+        x_keys=x_keys,
+        series=[LineSeries("total", text("total", lang), [p.unresolved_at_end for p in points])],
+        marks=time_marks,
+        y_caption=text("trend_y", lang),
+        height=240,
+    )
     trend_svg = line_chart(
         chart_id="trend-chart",
         title=f"{text('trend_title', lang)} ({filters.first.isoformat()} – {filters.last.isoformat()})",
@@ -145,6 +155,7 @@ async def build_unit_page(
     return UnitPage(
         unit,
         # Markup: charts.py escapes every text it writes into the SVG.
+        Markup(total_svg),
         Markup(trend_svg),
         Markup(ageing_svg),
         headline,
