@@ -17,7 +17,13 @@ from digitransform.demo import plan_demo
 from digitransform.domain import AdminLevel, AdminTree
 from feedback_service.settings import DEMO_UNITS, Settings
 
-__all__ = ["HouseholdsError", "households_from_csv", "households_of_units", "roll_up_households"]
+__all__ = [
+    "HouseholdsError",
+    "cached_households",
+    "households_from_csv",
+    "households_of_units",
+    "roll_up_households",
+]
 
 
 class HouseholdsError(ValueError):
@@ -64,3 +70,15 @@ def households_of_units(settings: Settings, tree: AdminTree) -> dict[str, int]:
         plan = plan_demo(settings.demo_households, settings.demo_seed)
         return roll_up_households(tree, {v.code: v.households for v in plan.villages})
     return roll_up_households(tree, households_from_csv(settings.units))
+
+
+_CACHE: dict[tuple[Settings, int], dict[str, int]] = {}
+
+
+def cached_households(settings: Settings, tree: AdminTree) -> dict[str, int]:
+    """:func:`households_of_units`, computed once per process (the demo's plan takes a while)."""
+    key = (settings, id(tree))
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = households_of_units(settings, tree)
+    return found

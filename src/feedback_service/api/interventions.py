@@ -1,0 +1,146 @@
+"""``/api/v1/interventions``: officials record their actions and look at what changed after them.
+
+Officials only. An official records interventions within their own scope (a commune official in
+their commune and its villages); the list and each intervention are visible to the officials whose
+scope they touch. ``/{id}/effect`` is descriptive evidence (a difference in differences against
+the rest of the province, :mod:`feedback_service.interventions.effect`), labelled as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import Meta
+
+from digitransform.domain import Barrier
+from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller, Ctx
+from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
+from feedback_service.api.security import require_role
+from feedback_service.api.trends import bad
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.context import ServiceContext
+from feedback_service.interventions import (
+    Intervention,
+    intervention_effect,
+    list_interventions,
+    load_intervention,
+    record_intervention,
+    visible_to,
+)
+from feedback_service.trends.households import cached_households
+
+__all__ = ["InterventionController", "InterventionIn"]
+
+BASE = "/api/v1/interventions"
+MAX_WEEKS = 52
+
+
+class InterventionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """An action an official took: what, where, about which barriers, when."""
+
+    what: Annotated[str, Meta(min_length=1, max_length=2000, examples=["Training day on VNeID level 2"])]
+    units: Annotated[
+        list[Annotated[str, Meta(min_length=1, max_length=32)]],
+        Meta(min_length=1, max_length=2000, description="Commune or village codes within your scope."),
+    ]
+    categories: Annotated[list[Barrier], Meta(min_length=1, description="Barrier codes it addresses.")]
+    started_on: Annotated[dt.date, Meta(examples=["2026-03-02"])]
+    ended_on: Annotated[dt.date | None, Meta(description="Last day (default: the start day).")] = None
+
+
+def _checked(data: InterventionIn, ctx: ServiceContext, principal: Principal) -> list[FieldProblem]:
+    problems = []
+    if not data.what.strip():
+        problems.append(FieldProblem("$.what", "must not be blank"))
+    scope = principal.scope or ""
+    for i, code in enumerate(data.units):
+        if code not in ctx.tree:
+            problems.append(FieldProblem(f"$.units[{i}]", f"unknown unit {code!r}"))
+        elif not ctx.tree.is_within(code, scope):
+            problems.append(FieldProblem(f"$.units[{i}]", f"{code} is outside your scope {scope}"))
+        elif code in data.units[:i]:
+            problems.append(FieldProblem(f"$.units[{i}]", f"{code} is listed twice"))
+    for i, category in enumerate(data.categories):
+        if category in data.categories[:i]:
+            problems.append(FieldProblem(f"$.categories[{i}]", f"{category.value} is listed twice"))
+    if data.ended_on is not None and data.ended_on < data.started_on:
+        problems.append(FieldProblem("$.ended_on", f"{data.ended_on} precedes started_on {data.started_on}"))
+    return problems
+
+
+def _not_found(intervention_id: str) -> ProblemError:
+    return ProblemError(404, "not-found", f"no intervention {intervention_id}")
+
+
+class InterventionController(Controller):
+    """Interventions: recorded by officials, compared before and after."""
+
+    path = BASE
+    tags = ("interventions",)
+
+    @post(
+        "/",
+        dto=StrictBody[InterventionIn],
+        return_dto=None,
+        status_code=201,
+        summary="Record an intervention (officials, within their scope)",
+    )
+    async def create(self, data: JSONBody[InterventionIn], ctx: Ctx, principal: Caller) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        problems = _checked(data, ctx, principal)
+        if problems:
+            raise validation_error(problems)
+        intervention = Intervention(
+            id=str(uuid.uuid4()),
+            what=data.what.strip(),
+            units=tuple(data.units),
+            categories=tuple(data.categories),
+            started_on=data.started_on,
+            ended_on=data.ended_on or data.started_on,
+            scope=principal.scope or "",
+            created_by=principal.token_id,
+            created_at=ctx.now(),
+        )
+        await record_intervention(ctx.db, intervention)
+        return Response(
+            intervention.to_dict(), status_code=201, headers={"Location": f"{BASE}/{intervention.id}"}
+        )
+
+    @get("/", summary="The interventions within your scope, oldest start first")
+    async def listing(self, ctx: Ctx, principal: Caller) -> dict[str, Any]:
+        require_role(principal, Role.OFFICIAL)
+        found = await list_interventions(ctx.db, ctx.tree, principal.ticket_scope(ctx.tree))
+        return {"items": [i.to_dict() for i in found]}
+
+    async def _visible(self, ctx: ServiceContext, principal: Principal, intervention_id: str) -> Intervention:
+        require_role(principal, Role.OFFICIAL)
+        found = await load_intervention(ctx.db, intervention_id)
+        if found is None or not visible_to(found, ctx.tree, principal.ticket_scope(ctx.tree)):
+            raise _not_found(intervention_id)
+        return found
+
+    @get("/{intervention_id:str}", summary="One intervention (404 outside your scope)")
+    async def read(self, intervention_id: FromPath[str], ctx: Ctx, principal: Caller) -> dict[str, Any]:
+        return (await self._visible(ctx, principal, intervention_id)).to_dict()
+
+    @get(
+        "/{intervention_id:str}/effect",
+        summary="Before and after, against the rest of the province (descriptive evidence)",
+    )
+    async def effect(
+        self, intervention_id: FromPath[str], ctx: Ctx, principal: Caller, weeks: FromQuery[str | None] = None
+    ) -> dict[str, Any]:
+        intervention = await self._visible(ctx, principal, intervention_id)
+        count = 8
+        if weeks is not None:
+            if not weeks.isdigit() or not 1 <= int(weeks) <= MAX_WEEKS:
+                raise bad("weeks", f"expected a whole number from 1 to {MAX_WEEKS}, got {weeks!r}")
+            count = int(weeks)
+        households = cached_households(ctx.settings, ctx.tree)
+        return await intervention_effect(ctx.db, ctx.tree, households, intervention, count)
