@@ -26,6 +26,7 @@ from feedback_service.api import (
     TransitionController,
 )
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
+from feedback_service.api.interventions import InterventionController
 from feedback_service.api.problems import exception_handlers
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         ReferenceController,
         HealthController,
         TrendsController,
+        InterventionController,
     ]
     if settings.bench_echo:
         handlers.append(EchoController)
@@ -97,6 +99,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
                 Tag(name="occurrences", description='"Me too": more households with the same difficulty'),
                 Tag(name="reference", description="Codes and labels (vi, en) and administrative units"),
                 Tag(name="health", description="Liveness and readiness"),
+                Tag(name="interventions", description="Officials' actions and what changed after them"),
             ],
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
