@@ -13,7 +13,8 @@ Each contender runs in its own subprocess, after its imports, on the same ``hous
 - ``floor``: the floor for Python, a bare loop that decodes each line with msgspec into typed
   Structs and counts six aggregates, nothing else.
 
-Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded),
+Time is wall time of the work inside the subprocess (imports and interpreter start-up excluded;
+CPU time, of the process and its workers, is printed next to it),
 the fastest of ``--repeat`` runs on a shared machine; peak memory is the subprocess's maximum
 resident set size, from ``os.wait4`` (the largest over the runs). ``load`` is the one-minute load
 average when the kept run started: other work on the machine slows every contender. With worker processes
@@ -360,11 +361,18 @@ def _child(name: str, folder: Path) -> None:
         import polars  # noqa: F401
     elif name == "pandas":
         import pandas  # noqa: F401
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu()
     counts = work(folder)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "counts": counts, "children_maxrss_kib": children}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "counts": counts, "children_maxrss_kib": children}))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (worker processes, polars threads)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _measure(name: str, folder: Path, workers: int) -> dict[str, Any]:
@@ -418,7 +426,8 @@ def main(argv: list[str] | None = None) -> None:
             workers = 2 if "--workers 2" in name else 1
             r = _measure(name, folder, workers)
             print(
-                f"  {name:<20} {r['seconds']:7.2f} s {r['peak_mib']:8.0f} MiB  (load {r['load']:.2f})",
+                f"  {name:<20} {r['seconds']:7.2f} s (cpu {r['cpu']:6.2f} s) {r['peak_mib']:6.0f} MiB"
+                f"  (load {r['load']:.2f})",
                 flush=True,
             )
             best = results.get(name)
@@ -439,14 +448,17 @@ def _table(results: dict[str, dict[str, Any]]) -> None:
     polars = results.get("polars")
     floor = results.get("floor")
     print()
-    print("| contender | time (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor | memory ÷ polars | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| contender | time (s) | CPU (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor "
+        "| memory ÷ polars | load |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         vs_polars = f"{r['seconds'] / polars['seconds']:.2f}" if polars else "–"
         vs_floor = f"{r['seconds'] / floor['seconds']:.2f}" if floor else "–"
         mem = f"{r['peak_mib'] / polars['peak_mib']:.3f}" if polars else "–"
-        row = f"| {name} | {r['seconds']:.2f} | {r['peak_mib']:.0f} | {vs_polars} | {vs_floor} | {mem} |"
-        print(f"{row} {r['load']:.2f} |")
+        cells = [f"{r['seconds']:.2f}", f"{r['cpu']:.2f}", f"{r['peak_mib']:.0f}", vs_polars, vs_floor, mem]
+        print(f"| {name} | " + " | ".join(cells) + f" | {r['load']:.2f} |")
 
 
 if __name__ == "__main__":
