@@ -107,8 +107,8 @@ def count_households_file(
     """
     path = os.fspath(path)
     before = accumulator.households
+    counters = accumulator.village_counters()  # also records that households were given
     if workers <= 1:
-        counters = accumulator.village_counters()
         bad = _count_range(path, 0, None, accumulator, counters, on_progress)
         if bad is not None:
             raise _format_error(path, 0, bad)
