@@ -252,3 +252,31 @@ class TrendsController(Controller):
         if not as_csv:
             return Response(body)
         return csv_response(("figure", "value"), list(body.items()), "summary.csv")
+
+    @get("/communes", summary="Communes ranked by unresolved backlog per 1,000 households (JSON or CSV)")
+    async def communes(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: ServiceContext,
+        principal: Principal,
+        at: str | None = None,
+        service: DigitalService | None = None,
+        category: Barrier | None = None,
+        format: str | None = None,
+    ) -> Response[Any]:
+        require_role(principal, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
+        day = _date("at", at, self._today(ctx))
+        ranking = await trends.commune_backlog_ranking(
+            ctx.db,
+            principal.ticket_scope(ctx.tree),
+            day,
+            ctx.tree,
+            trends.cached_households(ctx.settings, ctx.tree),
+            _where(None, None, None, service, category),
+        )
+        rows = [c.to_dict() for c in ranking]
+        if not as_csv:
+            return Response({"at": day.isoformat(), "communes": rows})
+        header = ("commune", "name", "unresolved", "people_affected", "households", "per_1000_households")
+        return csv_response(header, [[r[h] for h in header] for r in rows], "communes.csv")

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from feedback_service.trends.ageing import backlog_ageing
 from feedback_service.trends.backlog import unresolved_trend
-from feedback_service.trends.households import HouseholdsError, households_of_units, roll_up_households
+from feedback_service.trends.households import (
+    HouseholdsError,
+    cached_households,
+    households_of_units,
+    roll_up_households,
+)
 from feedback_service.trends.ranking import CommuneBacklog, commune_backlog_ranking, per_thousand
 from feedback_service.trends.resolution import resolution_times
 from feedback_service.trends.scope import within
@@ -24,6 +29,7 @@ __all__ = [
     "CommuneBacklog",
     "HouseholdsError",
     "backlog_ageing",
+    "cached_households",
     "commune_backlog_ranking",
     "households_of_units",
     "per_thousand",
