@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from digitransform.domain import LOCAL_TZ, Barrier, DigitalService, TicketStatus
 from feedback_service.api.body import StrictBody
@@ -14,6 +15,8 @@ from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.schemas import HistoryOut, TicketIn, TicketList, TicketOut
 from feedback_service.api.security import require_role
+from feedback_service.api.tickets_csv import tickets_csv
+from feedback_service.api.trends import wants_csv
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
 from feedback_service.auth.principal import Role
 from feedback_service.store.cursor import Cursor, CursorError
@@ -102,6 +105,7 @@ class TicketController(Controller):
     @get("/", summary="Tickets within the caller's scope, filtered, a page at a time")
     async def listing(
         self,
+        request: Request[Any, Any, Any],
         ctx: Ctx,
         principal: Caller,
         status: FromQuery[list[TicketStatus] | None] = None,
@@ -123,8 +127,12 @@ class TicketController(Controller):
         ] = None,
         limit: Annotated[int | None, QueryParameter(ge=1, description="Items per page (default 50).")] = None,
         cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")] = None,
-    ) -> TicketList:
+        format: Annotated[
+            str | None, QueryParameter(description="csv: every page as CSV (also Accept: text/csv).")
+        ] = None,
+    ) -> TicketList | Stream:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
+        as_csv = wants_csv(request, format)
         statuses = None if status is None else frozenset(status)
         if unresolved is not None:
             wanted = _UNRESOLVED if unresolved else frozenset(TicketStatus) - _UNRESOLVED
@@ -151,6 +159,8 @@ class TicketController(Controller):
                 limit=size,
                 after=None if cursor is None else Cursor.decode(cursor),
             )
+            if as_csv:
+                return tickets_csv(ctx, principal, query)
             async with ctx.db.reading() as conn:
                 page = await list_tickets(conn, principal.ticket_scope(ctx.tree), query)
         except CursorError as exc:
