@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_api import Api, clear_store, own_postgres_database, small_tree
+from service_api import Api, migrated, own_postgres_database, small_tree
 
 from feedback_service.app import create_app
 from feedback_service.settings import Settings
@@ -23,14 +23,14 @@ STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('service') / 'feedback.db'}"
+    return migrated(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('service') / 'feedback.db'}")
 
 
 @pytest.fixture(scope="session")
 def postgresql_url() -> str:
     if not POSTGRES_URL:
         pytest.skip("FEEDBACK_TEST_POSTGRES_URL is not set")
-    return own_postgres_database(POSTGRES_URL, "service_api")
+    return migrated(own_postgres_database(POSTGRES_URL, "service_api"))
 
 
 @pytest.fixture(params=STORES)
@@ -41,7 +41,13 @@ def store_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(store_url: str) -> Settings:
-    return Settings(database_url=store_url, max_body_bytes=16 * 1024, max_batch_bytes=1024 * 1024)
+    # Migrated once per session above; test_service_reference checks migration at start on its own.
+    return Settings(
+        database_url=store_url,
+        max_body_bytes=16 * 1024,
+        max_batch_bytes=1024 * 1024,
+        migrate_on_start=False,
+    )
 
 
 @pytest.fixture
@@ -49,8 +55,7 @@ def api(settings: Settings) -> Iterator[Api]:
     """The app running on an empty store, with tokens of every role (see :class:`service_api.Api`)."""
     app = create_app(settings, tree=small_tree())
     with Api.running(app) as api:
-        api.call(clear_store, api.ctx.db)
-        api.issue_tokens()
+        api.reset()
         yield api
 
 

@@ -19,9 +19,9 @@ from digitransform.domain import AdminLevel, AdminTree, AdminUnit
 from feedback_service.api.dependencies import CONTEXT_KEY
 from feedback_service.auth import Role, issue_token
 from feedback_service.context import ServiceContext
-from feedback_service.store import Database
+from feedback_service.store import Database, open_database, upgrade
 
-__all__ = ["Api", "clear_store", "own_postgres_database", "small_tree", "ticket_body"]
+__all__ = ["Api", "clear_store", "migrated", "own_postgres_database", "small_tree", "ticket_body"]
 
 T = TypeVar("T")
 BASE = "/api/v1"
@@ -91,12 +91,18 @@ class Api:
         """Run a coroutine function on the app's event loop (where its database pool lives)."""
         return self.client.blocking_portal.call(fn, *args)
 
-    def issue_tokens(self) -> None:
-        for name, spec in TOKENS.items():
-            kwargs = {k: v for k, v in spec.items() if k != "role"}
-            issued = self.call(self._issue, spec["role"], kwargs)
-            self.tokens[name] = issued.secret
-            self.token_ids[name] = issued.id
+    def reset(self) -> None:
+        """Empty the store but keep one token per role, issued once per database and un-revoked here."""
+        url = self.ctx.settings.database_url
+        self.call(clear_store, self.ctx.db)
+        if url not in _ISSUED:
+            _ISSUED[url] = ({}, {})
+            for name, spec in TOKENS.items():
+                kwargs = {k: v for k, v in spec.items() if k != "role"}
+                issued = self.call(self._issue, spec["role"], kwargs)
+                _ISSUED[url][0][name] = issued.secret
+                _ISSUED[url][1][name] = issued.id
+        self.tokens, self.token_ids = (dict(d) for d in _ISSUED[url])
 
     async def _issue(self, role: Role, kwargs: dict[str, Any]) -> Any:
         return await issue_token(self.ctx.db, self.ctx.tree, role, now=dt.datetime.now(dt.UTC), **kwargs)
@@ -137,18 +143,39 @@ class Api:
         )
 
 
+_ISSUED: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+"""Tokens by database URL: issuing seven tokens for every test would dominate the suite's time."""
+_KEEP = frozenset({"alembic_version", "teams", "tokens"})
+
+
 async def clear_store(db: Database) -> None:
-    """Empty every table but Alembic's, children first (whatever tables later migrations added)."""
+    """Empty every table but Alembic's, teams and tokens, children first (whatever tables later
+    migrations added), and lift every revocation."""
 
     def run(conn: sa.Connection) -> None:
         meta = sa.MetaData()
         meta.reflect(conn)
         for table in reversed(meta.sorted_tables):
-            if table.name != "alembic_version":
+            if table.name not in _KEEP:
                 conn.execute(table.delete())
+        conn.execute(meta.tables["tokens"].update().values(revoked_at=None))
 
     async with db.writing() as conn:
         await conn.run_sync(run)
+
+
+def migrated(url: str) -> str:
+    """``url``, after bringing its schema to the newest revision."""
+
+    async def run() -> None:
+        db = open_database(url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    return url
 
 
 def own_postgres_database(url: str, suffix: str) -> str:

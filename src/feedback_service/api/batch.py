@@ -1,9 +1,11 @@
 """``POST /api/v1/tickets/batch``: tickets collected offline, each stored (or refused) on its own.
 
-A team's phone may come back to coverage with hundreds of reports. Each item is decoded, checked
-and stored in its own transaction, so one bad item never blocks the others and no item is half
-stored; the answer lists every item in input order as ``created``, ``replayed`` or ``rejected``
-(with the problem), so the batch never half-fails silently and can simply be resent.
+A team's phone may come back to coverage with hundreds of reports. Each item is decoded and checked
+on its own, then the valid ones are stored together, each in its own savepoint
+(:func:`~feedback_service.store.mutations.create_tickets`), so one bad item never blocks the others
+and no item is half stored; the answer lists every item in input order as ``created``,
+``replayed`` or ``rejected`` (with the problem), so the batch never half-fails silently and can
+simply be resent.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from feedback_service.api.tickets import id_conflict, ticket_location
 from feedback_service.api.wire import new_ticket
 from feedback_service.auth.principal import Role
 from feedback_service.store.errors import IdConflict
-from feedback_service.store.mutations import create_ticket
+from feedback_service.store.mutations import create_tickets
+from feedback_service.store.records import NewTicket
 
 __all__ = ["BatchController"]
 
@@ -53,32 +56,46 @@ class BatchController(Controller):
                 errors=[FieldProblem("$.tickets", f"more than {limit} items")],
             )
         now = ctx.now()
-        results = [await self._one(raw, i, ctx, principal, now) for i, raw in enumerate(data.tickets)]
+        checked = [_check(raw, i, ctx, principal, now) for i, raw in enumerate(data.tickets)]
+        valid = [item for item in checked if isinstance(item, NewTicket)]
+        stored = iter(await create_tickets(ctx.db, valid, principal.actor, now))
+        results = []
+        for item in checked:
+            if isinstance(item, BatchItemResult):
+                results.append(item)
+                continue
+            result = next(stored)
+            if isinstance(result, IdConflict):
+                results.append(
+                    BatchItemResult(id=item.id, outcome="rejected", problem=id_conflict(result).problem())
+                )
+            else:
+                outcome, ticket = result
+                results.append(
+                    BatchItemResult(
+                        id=ticket.id,
+                        outcome=outcome.value,
+                        version=ticket.version,
+                        location=ticket_location(ticket.id),
+                    )
+                )
         return BatchOut(results)
 
-    async def _one(
-        self, raw: msgspec.Raw, index: int, ctx: Ctx, principal: Caller, now: dt.datetime
-    ) -> BatchItemResult:
-        root = f"$.tickets[{index}]"
-        item_id = _loose_id(raw)
+
+def _check(
+    raw: msgspec.Raw, index: int, ctx: Ctx, principal: Caller, now: dt.datetime
+) -> NewTicket | BatchItemResult:
+    """The ticket to store, or the rejection of this item (named by its id when it has a readable one)."""
+    root = f"$.tickets[{index}]"
+    try:
         try:
-            try:
-                data = decode_strict(raw, TicketIn)
-            except msgspec.ValidationError as exc:
-                error = field_problem_from_msgspec(str(exc), root)
-                raise ProblemError(
-                    422, "validation", f"{error.path}: {error.message}", errors=[error]
-                ) from None
-            new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew, root)
-            try:
-                outcome, ticket = await create_ticket(ctx.db, new, principal.actor, now)
-            except IdConflict as exc:
-                raise id_conflict(exc) from None
-        except ProblemError as exc:
-            return BatchItemResult(id=item_id, outcome="rejected", problem=exc.problem())
-        return BatchItemResult(
-            id=ticket.id, outcome=outcome.value, version=ticket.version, location=ticket_location(ticket.id)
-        )
+            data = decode_strict(raw, TicketIn)
+        except msgspec.ValidationError as exc:
+            error = field_problem_from_msgspec(str(exc), root)
+            raise ProblemError(422, "validation", f"{error.path}: {error.message}", errors=[error]) from None
+        return new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew, root)
+    except ProblemError as exc:
+        return BatchItemResult(id=_loose_id(raw), outcome="rejected", problem=exc.problem())
 
 
 def _loose_id(raw: msgspec.Raw) -> str | None:

@@ -19,6 +19,7 @@ key: the loser's insert fails, its transaction rolls back, and it re-reads the w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import attrs
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ from feedback_service.store.records import (
 from feedback_service.store.rows import entry_values, state_values, ticket_values
 from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets
 
-__all__ = ["add_occurrence", "create_ticket", "record_change", "transition_ticket"]
+__all__ = ["add_occurrence", "create_ticket", "create_tickets", "record_change", "transition_ticket"]
 
 CREATE = "create"
 OCCURRENCE = "occurrence"
@@ -71,65 +72,102 @@ async def create_ticket(
 
     Raises :class:`IdConflict` when the id is taken by different content (or another team).
     """
-    digest = new.content_hash()
     try:
         async with db.writing() as conn:
-            existing = await _ticket_by_id(conn, new.id)
-            if existing is not None:
-                return _replayed(existing, digest)
-            ticket = new.domain()
-            stored = StoredTicket(
-                id=new.id,
-                team=new.team,
-                commune=new.commune,
-                village=new.village,
-                categories=tuple(sorted(new.categories, key=lambda c: c.value)),
-                service=new.service,
-                description=new.description,
-                people_reported=new.people_affected,
-                people_affected=new.people_affected,
-                household_ref=new.household_ref,
-                consent=new.consent,
-                observed_at=new.observed_at,
-                received_at=now,
-                updated_at=now,
-                changed_at=new.observed_at,
-                state=TicketState(),
-                external_ref=None,
-                resolved_at=None,
-                version=1,
-                content_hash=digest,
-            )
-            await conn.execute(tickets.insert().values(ticket_values(stored)))
-            await conn.execute(
-                ticket_categories.insert(),
-                [{"ticket_id": new.id, "category": c.value} for c in stored.categories],
-            )
-            change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
-            await record_change(
-                conn,
-                ticket,
-                change,
-                HistoryEntry(
-                    ticket_id=new.id,
-                    at=new.observed_at,
-                    recorded_at=now,
-                    actor=actor,
-                    action=CREATE,
-                    status_before=None,
-                    status_after=TicketStatus.OPEN,
-                    people_added=new.people_affected,
-                    people_after=new.people_affected,
-                ),
-            )
-            return Outcome.CREATED, stored
-    except IntegrityError:
+            return await _create(conn, new, actor, now)
+    except IntegrityError as error:
         # Another request with this id committed first (PostgreSQL; SQLite serialises writers).
         async with db.reading() as conn:
-            existing = await _ticket_by_id(conn, new.id)
-        if existing is None:
-            raise
+            return await _after_collision(conn, new, error)
+
+
+async def create_tickets(
+    db: Database, items: Sequence[NewTicket], actor: Actor, now: dt.datetime
+) -> list[tuple[Outcome, StoredTicket] | IdConflict]:
+    """Store many tickets (an offline batch): each atomic on its own, one result per item in order.
+
+    Each ticket is created exactly as by :func:`create_ticket`, inside a savepoint of one shared
+    transaction: a ticket that fails rolls back alone, and the batch pays for one commit instead of
+    one per ticket. Conflicts are returned, not raised, so one bad item never stops the others.
+    """
+    results: list[tuple[Outcome, StoredTicket] | IdConflict] = []
+    async with db.writing() as conn:
+        for new in items:
+            try:
+                try:
+                    async with conn.begin_nested():
+                        results.append(await _create(conn, new, actor, now))
+                except IntegrityError as error:
+                    results.append(await _after_collision(conn, new, error))
+            except IdConflict as conflict:
+                results.append(conflict)
+    return results
+
+
+async def _create(
+    conn: AsyncConnection, new: NewTicket, actor: Actor, now: dt.datetime
+) -> tuple[Outcome, StoredTicket]:
+    digest = new.content_hash()
+    existing = await _ticket_by_id(conn, new.id)
+    if existing is not None:
         return _replayed(existing, digest)
+    ticket = new.domain()
+    stored = StoredTicket(
+        id=new.id,
+        team=new.team,
+        commune=new.commune,
+        village=new.village,
+        categories=tuple(sorted(new.categories, key=lambda c: c.value)),
+        service=new.service,
+        description=new.description,
+        people_reported=new.people_affected,
+        people_affected=new.people_affected,
+        household_ref=new.household_ref,
+        consent=new.consent,
+        observed_at=new.observed_at,
+        received_at=now,
+        updated_at=now,
+        changed_at=new.observed_at,
+        state=TicketState(),
+        external_ref=None,
+        resolved_at=None,
+        version=1,
+        content_hash=digest,
+    )
+    await conn.execute(tickets.insert().values(ticket_values(stored)))
+    await conn.execute(
+        ticket_categories.insert(),
+        [{"ticket_id": new.id, "category": c.value} for c in stored.categories],
+    )
+    change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
+    await record_change(
+        conn,
+        ticket,
+        change,
+        HistoryEntry(
+            ticket_id=new.id,
+            at=new.observed_at,
+            recorded_at=now,
+            actor=actor,
+            action=CREATE,
+            status_before=None,
+            status_after=TicketStatus.OPEN,
+            people_added=new.people_affected,
+            people_after=new.people_affected,
+        ),
+    )
+    return Outcome.CREATED, stored
+
+
+async def _after_collision(
+    conn: AsyncConnection, new: NewTicket, error: IntegrityError
+) -> tuple[Outcome, StoredTicket]:
+    # The insert met an existing row: the winner of a race, now committed and visible. Anything
+    # else (a missing team, say) is a real error and goes up.
+    existing = await _ticket_by_id(conn, new.id)
+    if existing is None:
+        raise error
+    return _replayed(existing, new.content_hash())
 
 
 async def transition_ticket(
