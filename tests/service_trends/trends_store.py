@@ -19,7 +19,13 @@ from feedback_service.store import (
     create_ticket,
     transition_ticket,
 )
-from feedback_service.store.aggregate import trend_days, trend_days_commune, trend_days_province
+from feedback_service.store.aggregate import (
+    trend_days,
+    trend_days_commune,
+    trend_days_province,
+    trend_weeks_commune,
+    trend_weeks_province,
+)
 from feedback_service.store.tables import occurrences, teams, ticket_categories, ticket_events, tickets
 
 TEAM_ACTOR = Actor("tok-team", "team")
@@ -33,6 +39,8 @@ async def clear(db: Database) -> None:
             trend_days,
             trend_days_commune,
             trend_days_province,
+            trend_weeks_commune,
+            trend_weeks_province,
             ticket_events,
             occurrences,
             ticket_categories,

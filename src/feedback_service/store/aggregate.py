@@ -4,11 +4,13 @@ Every ticket change adds ``change_deltas(ticket, change)`` (one row under ``"*"`
 category) to ``trend_days`` in the same transaction as the change, so trends read a few rows per day
 instead of every ticket and can never disagree with the tickets.
 
-Two roll-ups of the same rows, kept in the same statement batch, make the common questions cheap:
+Roll-ups of the same rows, kept in the same statement batch, make the common questions cheap:
 
 - ``trend_days_commune`` drops village, team and service: it answers every trend that neither
   groups nor filters by them (a commune official's view, the ranking of communes);
-- ``trend_days_province`` also drops the commune: the province by category, or its total.
+- ``trend_days_province`` also drops the commune: the province by category, or its total;
+- ``trend_weeks_commune`` and ``trend_weeks_province`` (migration 0003) sum those two by ISO week
+  (``local_date`` is the week's Monday): a weekly trend reads one row per week instead of seven.
 
 A roll-up is the sum of the fine rows over the dropped columns, so it gives the same answers for the
 groupings it can serve (``docs/trends.md``). Upserts sum the counts on conflict (SQLite's and
@@ -18,6 +20,7 @@ so two concurrent writers on PostgreSQL take their row locks in the same order a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from digitransform.domain import PeriodKind
 from digitransform.trends import DailyDelta
 from feedback_service.store.tables import UNIT, metadata, ticket_events, tickets
 
@@ -39,7 +43,10 @@ __all__ = [
     "trend_days",
     "trend_days_commune",
     "trend_days_province",
+    "trend_weeks_commune",
+    "trend_weeks_province",
     "upsert",
+    "week_start",
 ]
 
 KEYS = ("local_date", "commune", "village", "team", "service", "category")
@@ -77,6 +84,12 @@ trend_days_commune = _table(
 commune reads one contiguous range (``category = '*'``)."""
 trend_days_province = _table("trend_days_province", ("category", "local_date"))
 """Without any unit, team or service."""
+trend_weeks_commune = _table(
+    "trend_weeks_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
+)
+"""``trend_days_commune`` by ISO week: ``local_date`` is the Monday."""
+trend_weeks_province = _table("trend_weeks_province", ("category", "local_date"))
+"""``trend_days_province`` by ISO week: ``local_date`` is the Monday."""
 
 # Indexes migration 0002 adds to the service's tables for the trend queries (ageing, resolution times).
 sa.Index("ix_tickets_status", tickets.c.status)
@@ -90,6 +103,8 @@ class Rollup:
 
     table: sa.Table
     dimensions: frozenset[str]
+    weekly: bool = False
+    """Rows by ISO week (``local_date`` the Monday): only for weekly trends."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -97,6 +112,8 @@ class Rollup:
 
 
 ROLLUPS = (
+    Rollup(trend_weeks_province, frozenset(), weekly=True),
+    Rollup(trend_weeks_commune, frozenset({"commune"}), weekly=True),
     Rollup(trend_days_province, frozenset()),
     Rollup(trend_days_commune, frozenset({"commune"})),
     Rollup(trend_days, frozenset({"commune", "village", "team", "service"})),
@@ -104,17 +121,27 @@ ROLLUPS = (
 """Smallest first: a query uses the first one that keeps every dimension it needs."""
 
 
-def rollup_for(dimensions: Iterable[str]) -> Rollup:
-    """The smallest table that keeps ``dimensions`` (``commune``, ``village``, ``team``, ``service``)."""
+def rollup_for(dimensions: Iterable[str], kind: PeriodKind | None = None) -> Rollup:
+    """The smallest table that keeps ``dimensions`` (``commune``, ``village``, ``team``, ``service``).
+
+    Weekly tables serve only weekly trends (``kind`` week), whose periods start on Mondays.
+    """
     needed = frozenset(dimensions)
-    return next(r for r in ROLLUPS if needed <= r.dimensions)
+    return next(r for r in ROLLUPS if needed <= r.dimensions and (kind is PeriodKind.WEEK or not r.weekly))
 
 
-def _project(rows: Iterable[DailyDelta], keys: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows summed over the columns not in ``keys``, in key order."""
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _project(rows: Iterable[DailyDelta], keys: Sequence[str], weekly: bool = False) -> list[dict[str, Any]]:
+    """Rows summed over the columns not in ``keys`` (and by week when ``weekly``), in key order."""
     merged: dict[tuple[Any, ...], list[int]] = {}
     for row in rows:
-        key = tuple(getattr(row, k) for k in keys)
+        key = tuple(
+            week_start(row.local_date) if weekly and k == "local_date" else getattr(row, k) for k in keys
+        )
         counts = row.counts()
         known = merged.get(key)
         if known is None:
@@ -138,9 +165,9 @@ def upsert(dialect: str, table: sa.Table) -> Any:
 
 
 async def add_deltas(conn: AsyncConnection, rows: Sequence[DailyDelta]) -> None:
-    """Add ``rows`` to the fine table and both roll-ups, in the caller's transaction."""
+    """Add ``rows`` to the fine table and every roll-up, in the caller's transaction."""
     if not rows:
         return
     dialect = conn.dialect.name
-    for rollup in (ROLLUPS[2], ROLLUPS[1], ROLLUPS[0]):
-        await conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys))
+    for rollup in reversed(ROLLUPS):
+        await conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys, rollup.weekly))

@@ -70,7 +70,7 @@ async def period_sums(
     dims = unit_dimensions(where)
     if group_by is not None and group_by is not GroupBy.CATEGORY:
         dims.add(_COLUMN_OF[group_by])
-    table = rollup_for(dims).table
+    table = rollup_for(dims, kind).table
     c = table.c
     clauses = [c.local_date <= sa.literal(index.periods[-1].end, sa.Date()), *unit_clauses(c, where)]
     if exclude_all:
