@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Coroutine, Sequence
@@ -281,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit status (2 for bad input, never a traceback)."""
     args = build_parser().parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # we say which revision ourselves
     try:
         status: int = args.run(args)
     except (CommandError, SettingsError, DatabaseUrlError, TokenRequestError, TeamMismatch) as exc:

@@ -1,0 +1,183 @@
+"""The ``feedback-service`` command: migrate, tokens (shown once, revocable), demo; clear errors, exit 2."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from service_api import Api, small_tree
+
+from digitransform.formats import write_units_csv
+from feedback_service.app import create_app
+from feedback_service.cli import main
+from feedback_service.settings import Settings
+
+
+@pytest.fixture
+def units_csv(tmp_path: Path) -> str:
+    path = tmp_path / "units.csv"
+    write_units_csv(list(small_tree()), path)
+    return str(path)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _works(db_url: str, token: str, path: str = "/tickets") -> int:
+    app = create_app(Settings(database_url=db_url), tree=small_tree())
+    with Api.running(app) as api:
+        return api.get(path, who=token).status_code
+
+
+def test_migrate(capsys: pytest.CaptureFixture[str], tmp_db: str) -> None:
+    """migrate brings a new database to the newest revision and says which."""
+    status, out, _ = _run(capsys, "migrate", "--database-url", tmp_db)
+    assert status == 0 and out.startswith("schema at revision ")
+
+
+def test_tokens_create_prints_the_token_alone(
+    capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str
+) -> None:
+    """tokens create prints only the token on stdout (its id on stderr), and the token works."""
+    status, out, err = _run(
+        capsys, "tokens", "create", "--role", "team", "--team", "T01", "--commune", "C1",
+        "--database-url", tmp_db, "--units", units_csv,
+    )  # fmt: skip
+    assert status == 0
+    token = out.strip()
+    assert out == token + "\n" and token.startswith("fs_") and "tok_" in err
+    assert _works(tmp_db, token) == 200
+
+
+def test_tokens_revoke(capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str) -> None:
+    """A revoked token stops working; revoking an unknown id is exit 2 with a message."""
+    common = ("--database-url", tmp_db, "--units", units_csv)
+    _, out, err = _run(capsys, "tokens", "create", "--role", "official", "--scope", "P", *common)
+    token, token_id = out.strip(), err.split()[2]
+    assert _works(tmp_db, token) == 200
+    status, _, _ = _run(capsys, "tokens", "revoke", token_id, *common)
+    assert status == 0 and _works(tmp_db, token) == 401
+    status, _, err = _run(capsys, "tokens", "revoke", "tok_nope", *common)
+    assert status == 2 and "no token 'tok_nope'" in err and "Traceback" not in err
+    _, listing, _ = _run(capsys, "tokens", "list", *common)
+    assert token_id in listing and "revoked" in listing and token not in listing
+
+
+def test_admin_token(capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str) -> None:
+    """An admin token is issued without binding, and reads no tickets."""
+    _, out, _ = _run(
+        capsys, "tokens", "create", "--role", "admin", "--database-url", tmp_db, "--units", units_csv
+    )
+    assert _works(tmp_db, out.strip()) == 403
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "team", "--team", "T01", "--commune", "C9"), "'C9' is not a commune"),
+        (("--role", "team", "--commune", "C1"), "needs --team"),
+        (("--role", "official", "--scope", "C1-01"), "must be a commune"),
+        (("--role", "official", "--team", "T01"), "takes no --team"),
+        (("--role", "admin", "--scope", "P"), "takes no --scope"),
+    ],
+)
+def test_bad_token_requests_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str, args: tuple[str, ...], message: str
+) -> None:
+    """A token that cannot be issued as asked is a one-line message and exit status 2."""
+    status, out, err = _run(capsys, "tokens", "create", *args, "--database-url", tmp_db, "--units", units_csv)
+    assert status == 2 and out == "" and message in err and len(err.splitlines()) == 1
+
+
+def test_team_of_another_commune_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str
+) -> None:
+    """A team already known in one commune cannot get a token for another."""
+    common = ("--database-url", tmp_db, "--units", units_csv)
+    _run(capsys, "tokens", "create", "--role", "team", "--team", "T01", "--commune", "C1", *common)
+    status, _, err = _run(
+        capsys, "tokens", "create", "--role", "team", "--team", "T01", "--commune", "C2", *common
+    )
+    assert status == 2 and "already exists in commune C1" in err
+
+
+def test_bad_settings_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An unsupported database URL, a broken units file, a bad environment value: exit 2, one line."""
+    status, _, err = _run(capsys, "migrate", "--database-url", "mysql://x/y")
+    assert status == 2 and "unsupported database URL" in err
+    bad_units = tmp_path / "units.csv"
+    bad_units.write_text(
+        "code,name,level,parent_code\nP,Tỉnh,province,\nC1,Xã,commune,NOPE\n", encoding="utf-8"
+    )
+    db = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    status, _, err = _run(
+        capsys, "tokens", "create", "--role", "admin", "--database-url", db, "--units", str(bad_units)
+    )
+    assert status == 2 and "units.csv" in err and "Traceback" not in err
+
+
+def test_bad_environment_value_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A malformed FEEDBACK_* variable is named in the message."""
+    monkeypatch.setenv("FEEDBACK_MAX_BATCH_TICKETS", "many")
+    status, _, err = _run(capsys, "migrate")
+    assert status == 2 and "FEEDBACK_MAX_BATCH_TICKETS" in err
+
+
+def test_demo_loads_tickets_and_prints_two_tokens(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """demo --no-serve fills a database with teams and tickets and prints a team and a province token."""
+    database = tmp_path / "demo.db"
+    status, out, err = _run(capsys, "demo", "--no-serve", "--tickets", "25", "--database", str(database))
+    assert status == 0, err
+    lines = out.splitlines()
+    team_token, province_token = lines[1], lines[3]
+    assert lines[0].startswith("team token") and lines[2].startswith("province official token")
+    url = f"sqlite+aiosqlite:///{database}"
+    app = create_app(Settings(database_url=url))
+    with Api.running(app) as api:
+        tickets = api.get("/tickets?limit=100", who=province_token).json()["items"]
+        assert len(tickets) == 25
+        assert {t["status"] for t in tickets} <= {
+            "open",
+            "acknowledged",
+            "in_progress",
+            "resolved",
+            "rejected",
+        }
+        assert api.get("/tickets", who=team_token).status_code == 200
+        some = tickets[0]["id"]
+        assert (
+            api.get(f"/tickets/{some}/history", who=province_token).json()["entries"][0]["action"] == "create"
+        )
+    status, out, err = _run(capsys, "demo", "--no-serve", "--database", str(database))
+    assert status == 0 and "already holds 25 tickets" in err
+
+
+def test_demo_is_seeded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same seed gives the same tickets."""
+
+    def ids(name: str) -> list[str]:
+        _run(
+            capsys, "demo", "--no-serve", "--tickets", "5", "--seed", "3", "--database", str(tmp_path / name)
+        )
+        from feedback_service.store import open_database
+
+        async def read() -> list[str]:
+            import sqlalchemy as sa
+
+            from feedback_service.store.tables import tickets
+
+            db = open_database(f"sqlite+aiosqlite:///{tmp_path / name}")
+            async with db.reading() as conn:
+                found = sorted((await conn.execute(sa.select(tickets.c.id))).scalars())
+            await db.dispose()
+            return found
+
+        return asyncio.run(read())
+
+    assert ids("a.db") == ids("b.db")
