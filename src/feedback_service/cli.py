@@ -269,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", type=Path, default=DEMO_DATABASE, help=f"SQLite file (default {DEMO_DATABASE})"
     )
     demo.add_argument("--units", metavar="CSV", help="a units.csv instead of the demo province")
-    demo.add_argument("--tickets", type=int, default=400, metavar="N", help="tickets to load (default 400)")
+    demo.add_argument("--tickets", type=int, default=300, metavar="N", help="tickets to load (default 300)")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--reset", action="store_true", help="delete the demo database first")
     demo.add_argument("--no-serve", action="store_true", help="load and print the tokens, then exit")
