@@ -11,7 +11,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "service.md"
 
 
 def test_every_python_block_in_the_service_doc_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each fenced Python block of docs/service.md executes without error (tracebacks give the doc's lines)."""
+    """Each fenced Python block of docs/service.md runs without error (tracebacks give the doc's lines)."""
     for name in ("FEEDBACK_UNITS", "FEEDBACK_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     text = DOC.read_text(encoding="utf-8")
