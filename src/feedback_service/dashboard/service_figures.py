@@ -11,21 +11,18 @@ from digitransform.domain import PeriodKind
 from digitransform.trends import BacklogAgeing, GroupBy, TicketFilter, TrendSummary, UnresolvedTrend
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.figures import InterventionMark
-from feedback_service.settings import Settings
+from feedback_service.interventions import list_interventions
 from feedback_service.store.records import Scope
 from feedback_service.trends import (
     CommuneBacklog,
     backlog_ageing,
+    cached_households,
     commune_backlog_ranking,
-    households_of_units,
     summary,
     unresolved_trend,
 )
 
 __all__ = ["ServiceFigures"]
-
-_HOUSEHOLDS: dict[Settings, dict[str, int]] = {}
-"""Household counts per process: planning the demo province takes a moment, and units do not change."""
 
 
 @attrs.frozen
@@ -33,12 +30,6 @@ class ServiceFigures:
     """:class:`~feedback_service.dashboard.figures.DashboardData` over the service's database."""
 
     ctx: ServiceContext
-
-    def _households(self) -> dict[str, int]:
-        settings = self.ctx.settings
-        if settings not in _HOUSEHOLDS:
-            _HOUSEHOLDS[settings] = households_of_units(settings, self.ctx.tree)
-        return _HOUSEHOLDS[settings]
 
     async def trend(
         self,
@@ -62,8 +53,18 @@ class ServiceFigures:
     async def commune_ranking(
         self, scope: Scope, at: dt.date, where: TicketFilter
     ) -> Sequence[CommuneBacklog]:
-        return await commune_backlog_ranking(self.ctx.db, scope, at, self.ctx.tree, self._households(), where)
+        households = cached_households(self.ctx.settings, self.ctx.tree)
+        return await commune_backlog_ranking(self.ctx.db, scope, at, self.ctx.tree, households, where)
 
     async def interventions(self, scope: Scope, first: dt.date, last: dt.date) -> Sequence[InterventionMark]:
-        # The service has no intervention log yet; when it has, read it here.
-        return ()
+        found = await list_interventions(self.ctx.db, self.ctx.tree, scope, first, last)
+        return tuple(
+            InterventionMark(
+                id=i.id,
+                title=i.what,
+                on=i.started_on,
+                units=frozenset(i.units),
+                categories=frozenset(i.categories),
+            )
+            for i in found
+        )
