@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 MAX_DESCRIPTION = 2000
+MAX_CODE = 64
 
 
 class TicketStatus(enum.Enum):
@@ -184,6 +185,14 @@ def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) ->
         raise ValueError(f"{attribute.name} must be ≥ 1, got {value}")
 
 
+def _code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    # An empty or padded id, commune or village would pass every reader and count under no unit.
+    if not value or value != value.strip() or len(value) > MAX_CODE:
+        raise ValueError(
+            f"{attribute.name} must be 1–{MAX_CODE} characters without surrounding spaces, got {value!r}"
+        )
+
+
 def _description(_instance: object, _attribute: object, value: str) -> None:
     if not 1 <= len(value) <= MAX_DESCRIPTION or not value.strip():
         raise ValueError(f"description must be 1–{MAX_DESCRIPTION} characters, not blank")
@@ -196,9 +205,9 @@ class Ticket:
     ``household_ref`` is the team's own pseudonymous reference (never a name or an ID number).
     """
 
-    id: str
-    commune: str
-    village: str
+    id: str = attrs.field(validator=_code)
+    commune: str = attrs.field(validator=_code)
+    village: str = attrs.field(validator=_code)
     categories: frozenset[Barrier] = attrs.field(converter=_barriers, validator=_categories)
     service: DigitalService
     observed_at: dt.datetime = attrs.field(validator=_aware)
@@ -241,6 +250,9 @@ class TicketHistory:
         previous = self.ticket.observed_at
         state = TicketState()
         for i, event in enumerate(self.events):
+            if event.at.utcoffset() is None:
+                # Only an event built around its own validator gets here; comparing it would raise TypeError.
+                raise ValueError(f"event {i} at {event.at.isoformat()} must be timezone-aware")
             if event.at < previous:
                 raise ValueError(f"event {i} at {event.at.isoformat()} precedes the one before it")
             previous = event.at

@@ -41,6 +41,15 @@ from digitransform.testing._households import (
     households_in,
     residents,
 )
+from digitransform.testing._invalid_records import (
+    SERVICE_REPORT_PROBLEM_KINDS,
+    SERVICE_REPORT_TREE_PROBLEM_KINDS,
+    TEAM_PROBLEM_KINDS,
+    TEAM_TREE_PROBLEM_KINDS,
+    invalid_service_report_dicts,
+    invalid_team_dicts,
+)
+from digitransform.testing._invalid_tickets import TICKET_HISTORY_PROBLEMS, invalid_ticket_histories
 from digitransform.testing._teams_reports import service_reports, teams
 from digitransform.testing._tickets import ticket_histories, ticket_ids, tickets, transitions
 from digitransform.testing._time import ZONES, local_midnights, moments, periods
@@ -53,6 +62,11 @@ from digitransform.testing._units import (
 )
 
 __all__ = [
+    "SERVICE_REPORT_PROBLEM_KINDS",
+    "SERVICE_REPORT_TREE_PROBLEM_KINDS",
+    "TEAM_PROBLEM_KINDS",
+    "TEAM_TREE_PROBLEM_KINDS",
+    "TICKET_HISTORY_PROBLEMS",
     "TREE_PROBLEM_KINDS",
     "ZONES",
     "admin_tree_units",
@@ -65,6 +79,9 @@ __all__ = [
     "households",
     "households_in",
     "invalid_household_dicts",
+    "invalid_service_report_dicts",
+    "invalid_team_dicts",
+    "invalid_ticket_histories",
     "local_midnights",
     "moments",
     "multiply_corrupted_unit_lists",
