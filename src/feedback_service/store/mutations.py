@@ -50,6 +50,12 @@ __all__ = ["add_occurrence", "create_ticket", "create_tickets", "record_change",
 CREATE = "create"
 OCCURRENCE = "occurrence"
 
+# Built once: constructing a statement per call costs more than executing it on SQLite.
+_INSERT_TICKET = tickets.insert()
+_INSERT_CATEGORY = ticket_categories.insert()
+_INSERT_EVENT = ticket_events.insert()
+_INSERT_OCCURRENCE = occurrences.insert()
+
 
 async def record_change(
     conn: AsyncConnection, ticket: Ticket, change: TicketChange, entry: HistoryEntry
@@ -61,7 +67,7 @@ async def record_change(
     anything derived from ticket changes (the per-day trend aggregate of
     ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
     """
-    await conn.execute(ticket_events.insert().values(entry_values(entry)))
+    await conn.execute(_INSERT_EVENT, entry_values(entry))
     await add_deltas(conn, change_deltas(ticket, change))
 
 
@@ -107,10 +113,9 @@ async def create_tickets(
 async def _create(
     conn: AsyncConnection, new: NewTicket, actor: Actor, now: dt.datetime
 ) -> tuple[Outcome, StoredTicket]:
+    # No look-up first: a retry is rare, and the primary key refuses it (IntegrityError), after
+    # which the caller re-reads the stored ticket. The common case costs one statement less.
     digest = new.content_hash()
-    existing = await _ticket_by_id(conn, new.id)
-    if existing is not None:
-        return _replayed(existing, digest)
     ticket = new.domain()
     stored = StoredTicket(
         id=new.id,
@@ -134,10 +139,9 @@ async def _create(
         version=1,
         content_hash=digest,
     )
-    await conn.execute(tickets.insert().values(ticket_values(stored)))
+    await conn.execute(_INSERT_TICKET, ticket_values(stored))
     await conn.execute(
-        ticket_categories.insert(),
-        [{"ticket_id": new.id, "category": c.value} for c in stored.categories],
+        _INSERT_CATEGORY, [{"ticket_id": new.id, "category": c.value} for c in stored.categories]
     )
     change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
     await record_change(
@@ -276,18 +280,7 @@ async def add_occurrence(
                 received_at=now,
                 content_hash=digest,
             )
-            await conn.execute(
-                occurrences.insert().values(
-                    id=stored.id,
-                    ticket_id=stored.ticket_id,
-                    team=stored.team,
-                    household_ref=stored.household_ref,
-                    people_affected=stored.people_affected,
-                    observed_at=stored.observed_at,
-                    received_at=stored.received_at,
-                    content_hash=stored.content_hash,
-                )
-            )
+            await conn.execute(_INSERT_OCCURRENCE, attrs.asdict(stored))
             # An occurrence counts when it was observed, but never before the ticket's last change,
             # so the stored history stays in time order.
             at = max(new.observed_at, current.changed_at)
