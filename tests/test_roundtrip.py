@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -206,13 +207,29 @@ def test_a_malformed_jsonl_line_is_named() -> None:
     assert caught.value.line == 2
 
 
+# What a person reads in the message for each kind of corruption.
+CORRUPTION_WORDS = {
+    "duplicate_code": r"^duplicate code '",
+    "missing_parent": r": parent '.*' does not exist$",
+    "wrong_parent_level": r"must hang from a ",
+    "cycle": r"^cycle in parents: ",
+    "root_count": r"exactly one province as its root, found (0|[2-9])",
+}
+
+
 @given(corrupted_unit_lists())
 def test_a_corrupted_units_csv_is_refused_naming_lines(case: tuple[list[AdminUnit], str]) -> None:
-    """Loading a corrupted units.csv raises FormatErrors whose entries name lines of the file."""
-    units, _kind = case
+    """A corrupted units.csv raises FormatErrors naming the kind of corruption, its column and line."""
+    units, kind = case
     buffer = io.StringIO()
     write_units_csv(units, buffer)
     with pytest.raises(FormatErrors) as caught:
         load_tree(io.StringIO(buffer.getvalue()))
-    assert caught.value.errors
-    assert any(e.line is not None and 2 <= e.line <= len(units) + 1 for e in caught.value.errors)
+    named = [e for e in caught.value.errors if re.search(CORRUPTION_WORDS[kind], e.message)]
+    assert named, f"no error names the {kind}: {caught.value}"
+    assert all(e.path == ("$.code" if kind == "duplicate_code" else "$.parent_code") for e in named)
+    lines = {e.line for e in named}
+    if kind == "root_count" and not any(u.parent_code is None for u in units):
+        assert lines == {None}  # no province at all: there is no line to point at
+    else:
+        assert all(line is not None and 2 <= line <= len(units) + 1 for line in lines)
