@@ -381,6 +381,29 @@ def test_naive_event_time_is_refused() -> None:
         TicketEvent(dt.datetime(2025, 7, 1), people_added=1)
 
 
+@pytest.mark.parametrize("field", ["id", "commune", "village"])
+@pytest.mark.parametrize("value", ["", " ", " tk-1", "tk-1 ", "\ttk-1", "x" * 65])
+def test_a_ticket_code_must_be_short_and_unpadded(field: str, value: str) -> None:
+    """An empty, blank, padded or over-64-character id, commune or village is refused, naming the field."""
+    with pytest.raises(ValueError, match=f"^{field} must be 1–64 characters without surrounding spaces"):
+        attrs.evolve(a_ticket(), **{field: value})
+
+
+@pytest.mark.parametrize("field", ["id", "commune", "village"])
+def test_a_ticket_code_of_64_characters_is_kept(field: str) -> None:
+    """Sixty-four characters is the limit, not one past it; inner spaces are not padding."""
+    assert getattr(attrs.evolve(a_ticket(), **{field: "x" * 64}), field) == "x" * 64
+    assert getattr(attrs.evolve(a_ticket(), **{field: "Ấp 1"}), field) == "Ấp 1"
+
+
+def test_a_naive_event_smuggled_into_a_history_is_a_value_error() -> None:
+    """An event whose time lost its zone (built around TicketEvent's check) is refused as a ValueError."""
+    event = TicketEvent(T0 + dt.timedelta(hours=1), people_added=1)
+    object.__setattr__(event, "at", dt.datetime(2025, 7, 1, 10, 0))
+    with pytest.raises(ValueError, match=r"event 0 .* must be timezone-aware"):
+        TicketHistory(a_ticket(), [event])
+
+
 @given(admin_trees().flatmap(tickets))
 def test_generated_tickets_sit_in_their_commune(ticket: Ticket) -> None:
     """A generated ticket's village belongs to its commune."""
