@@ -30,10 +30,12 @@ from digitransform.indicators import (
     Accumulator,
     All,
     AnyMember,
+    AnyOf,
     Compare,
     Flag,
     HouseholdShare,
     IndicatorDefinition,
+    Not,
     Operator,
     Param,
     Parameter,
@@ -442,3 +444,32 @@ def test_households_stream_from_an_iterator() -> None:
 
     with pytest.raises(ValueError, match="h-stray"):
         accumulator.add_households(with_a_stray())
+
+
+def test_conditions_read_as_they_count() -> None:
+    """AnyOf, Not, 'in' and member_count count as they read, and describe themselves in words."""
+    condition = AnyOf(
+        Compare("internet", "in", frozenset({InternetAccess.FIBRE, InternetAccess.FIXED})),
+        All(Not(AnyMember(Flag("smartphone"))), Compare("member_count", ">=", 3)),
+    )
+    assert condition.describe() == (
+        "internet in {fibre, fixed} or (not any member with smartphone and member_count >= 3)"
+    )
+    definition = IndicatorDefinition(
+        code="wired_or_large_offline_rate",
+        name=Label("x", "Wired, or large and offline"),
+        numerator=Label("x", "households wired, or of 3+ members without a smartphone"),
+        denominator=Label("x", "households"),
+        counting=HouseholdShare(condition),
+        unit=UnitOfAnalysis.HOUSEHOLD,
+    )
+    households = [
+        Household("h-1", "A", InternetAccess.FIXED),
+        Household("h-2", "A", members=[Resident(9)] * 3),
+        Household("h-3", "A", members=[Resident(9), Resident(40, smartphone=True), Resident(70)]),
+        Household("h-4", "A", InternetAccess.MOBILE, members=[Resident(9)] * 2),
+    ]
+    row = report_of(households, definition).row("A", "wired_or_large_offline_rate")
+    assert (row.numerator, row.denominator) == (2, 4)
+    vneid = get("vneid_level2_rate").counting
+    assert "chip_card_14: age >= 14 and id_card" in str(vneid.denominator)
