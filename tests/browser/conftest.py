@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from digitransform.domain import AdminLevel, AdminTree, TicketHistory
@@ -32,7 +31,7 @@ from feedback_service.store import open_database, upgrade
 from feedback_service.trends import households_of_units
 
 sys.path.insert(0, str(Path(__file__).parent))
-from known_tickets import known_histories, load_histories
+from known_tickets import KnownSite, known_histories, load_histories
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,28 +41,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-
-
-@attrs.frozen
-class KnownSite:
-    """The database file, its settings, the units, the known histories and one token per role."""
-
-    settings: Settings
-    tree: AdminTree
-    histories: list[TicketHistory]
-    households: dict[str, int]
-    province_token: str
-    commune_token: str
-    team_token: str
-    admin_token: str
-
-    @property
-    def communes(self) -> list[str]:
-        """The two communes that have tickets, the busier first."""
-        return sorted(
-            {h.ticket.commune for h in self.histories},
-            key=lambda c: -sum(1 for h in self.histories if h.ticket.commune == c),
-        )
 
 
 async def _build(settings: Settings, tree: AdminTree, histories: list[TicketHistory]) -> dict[str, str]:
@@ -159,7 +136,7 @@ def server(known_site: KnownSite) -> Iterator[str]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():

@@ -11,6 +11,8 @@ import datetime as dt
 import random
 import uuid
 
+import attrs
+
 from digitransform.domain import (
     AdminLevel,
     AdminTree,
@@ -23,11 +25,35 @@ from digitransform.domain import (
     TicketHistory,
     Transition,
 )
+from feedback_service.settings import Settings
 from feedback_service.store import Actor, NewTicket, Scope, create_ticket, transition_ticket
 from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "known_histories", "load_histories"]
+__all__ = ["FIRST_DAY", "LAST_DAY", "KnownSite", "known_histories", "load_histories"]
+
+
+@attrs.frozen
+class KnownSite:
+    """The database file, its settings, the units, the known histories and one token per role."""
+
+    settings: Settings
+    tree: AdminTree
+    histories: list[TicketHistory]
+    households: dict[str, int]
+    province_token: str
+    commune_token: str
+    team_token: str
+    admin_token: str
+
+    @property
+    def communes(self) -> list[str]:
+        """The two communes that have tickets, the busier first."""
+        return sorted(
+            {h.ticket.commune for h in self.histories},
+            key=lambda c: -sum(1 for h in self.histories if h.ticket.commune == c),
+        )
+
 
 FIRST_DAY = dt.date(2026, 1, 5)
 """A Monday: the first week of the known tickets."""

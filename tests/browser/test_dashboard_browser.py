@@ -8,9 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from known_tickets import FIRST_DAY, LAST_DAY
+from known_tickets import FIRST_DAY, LAST_DAY, KnownSite
 
-from conftest import KnownSite
 from digitransform.domain import Barrier
 from digitransform.trends import TicketFilter, backlog_ageing, summary, unresolved_trend
 

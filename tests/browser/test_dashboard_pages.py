@@ -8,10 +8,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from known_tickets import FIRST_DAY, LAST_DAY
+from known_tickets import FIRST_DAY, LAST_DAY, KnownSite
 from litestar.testing import TestClient
 
-from conftest import KnownSite
 from digitransform.domain import AdminLevel
 from digitransform.trends import TicketFilter, backlog_ageing, summary, unresolved_trend
 from feedback_service.app import create_app
