@@ -28,6 +28,7 @@ from feedback_service.api import (
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.interventions import InterventionController
 from feedback_service.api.problems import exception_handlers
+from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard import DashboardPlugin
@@ -79,6 +80,8 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         HealthController,
         TrendsController,
         InterventionController,
+        TokenController,
+        MeController,
     ]
     if settings.bench_echo:
         handlers.append(EchoController)
@@ -98,6 +101,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
                 Tag(name="transitions", description="Officials work tickets through the lifecycle"),
                 Tag(name="occurrences", description='"Me too": more households with the same difficulty'),
                 Tag(name="reference", description="Codes and labels (vi, en) and administrative units"),
+                Tag(name="tokens", description="Who am I; admins issue, list and revoke tokens"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="interventions", description="Officials' actions and what changed after them"),
             ],
