@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get
+from litestar.params import FromQuery
 
 from digitransform.domain import AdminLevel, Barrier, DigitalService, Label, ResolutionType, TicketAction
 from feedback_service.api.dependencies import Caller, Ctx
@@ -98,8 +99,8 @@ class ReferenceController(Controller):
         self,
         ctx: Ctx,
         principal: Caller,
-        parent: str | None = None,
-        level: AdminLevel | None = None,
+        parent: FromQuery[str | None] = None,
+        level: FromQuery[AdminLevel | None] = None,
     ) -> UnitList:
         tree = ctx.tree
         units = (
