@@ -82,7 +82,7 @@ async def create_ticket(
         async with db.writing() as conn:
             return await _create(conn, new, actor, now)
     except IntegrityError as error:
-        # Another request with this id committed first (PostgreSQL; SQLite serialises writers).
+        # The id is taken: a retry, or the winner of a race between two first attempts.
         async with db.reading() as conn:
             return await _after_collision(conn, new, error)
 
@@ -166,8 +166,8 @@ async def _create(
 async def _after_collision(
     conn: AsyncConnection, new: NewTicket, error: IntegrityError
 ) -> tuple[Outcome, StoredTicket]:
-    # The insert met an existing row: the winner of a race, now committed and visible. Anything
-    # else (a missing team, say) is a real error and goes up.
+    # The insert met an existing row (a retry, or a concurrent first attempt, committed and now
+    # visible). Anything else (a missing team, say) is a real error and goes up.
     existing = await _ticket_by_id(conn, new.id)
     if existing is None:
         raise error
