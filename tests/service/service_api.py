@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -179,9 +180,12 @@ def migrated(url: str) -> str:
 
 
 def own_postgres_database(url: str, suffix: str) -> str:
-    """A fresh database of this suite's own on the server of ``url`` (dropped and created again)."""
+    """A fresh database of this suite's own on the server of ``url`` (dropped and created again).
+
+    The process id keeps two runs at once (a developer's and CI's) from dropping each other's.
+    """
     parsed = sa.make_url(url)
-    name = f"{parsed.database}_{suffix}"
+    name = f"{parsed.database}_{suffix}_{os.getpid()}"
 
     async def create() -> None:
         engine = create_async_engine(parsed, isolation_level="AUTOCOMMIT")

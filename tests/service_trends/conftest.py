@@ -46,9 +46,12 @@ def store(
 
 
 async def _own_database(url: str) -> str:
-    """A database of these tests' own on the same server, so clearing it disturbs no other suite."""
+    """A database of these tests' own on the same server, so clearing it disturbs no other suite.
+
+    The process id keeps two runs at once (a developer's and CI's) out of each other's way.
+    """
     parsed = sa.make_url(url)
-    name = f"{parsed.database}_service_trends"
+    name = f"{parsed.database}_service_trends_{os.getpid()}"
     engine = create_async_engine(parsed, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
