@@ -10,9 +10,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from digitransform.domain import AdminTree
@@ -46,6 +47,12 @@ commune and province officials work them through a lifecycle (acknowledge, start
 reopen). Authenticate with `Authorization: Bearer <token>`. Every error is an RFC 9457 problem
 (`application/problem+json`). See docs/service.md.
 """
+
+
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    """People who open the server's address land on the dashboard (which asks them to sign in)."""
+    return Redirect("/dashboard")
 
 
 def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar:
@@ -82,6 +89,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         InterventionController,
         TokenController,
         MeController,
+        home,
     ]
     if settings.bench_echo:
         handlers.append(EchoController)

@@ -90,3 +90,10 @@ def test_openapi_schema_documents_the_api(api: Api) -> None:
     ticket_in = schema["components"]["schemas"]["TicketIn"]
     assert ticket_in["properties"]["service"]["examples"] == ["vneid"]
     assert "/api/v1/bench/echo" not in schema["paths"]
+
+
+def test_the_home_page_leads_to_the_dashboard(api: Api) -> None:
+    """Opening the server's address redirects to the dashboard, not to a 404."""
+    response = api.client.get("/", follow_redirects=False)
+    assert response.status_code in (301, 302, 303, 307, 308)
+    assert response.headers["location"] == "/dashboard"
