@@ -233,7 +233,7 @@ def measure(path: str, runs: int, scan_runs: int) -> None:
     print()
     head = ("query (52 weeks, province)", "runs", "p50 ms", "p95 ms", "p50 / scan")
     print(f"| {head[0]:36} | {head[1]:>4} | {head[2]:>8} | {head[3]:>8} | {head[4]:>10} |")
-    print(f"|{'-' * 38}|{'-' * 6}:|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|")
+    print(f"|{'-' * 38}|{'-' * 5}:|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|")
     for name, values in (*queries.items(), *((f"full scan: {k}", v) for k, v in scans.items())):
         p50, p95 = statistics.median(values), percentile(values, 0.95)
         ratio = f"{p50 / cheapest:.1%}"
