@@ -16,6 +16,7 @@ objects and the typed records the file scanner decodes.
 
 from __future__ import annotations
 
+import abc
 import collections
 import functools
 from collections.abc import Callable, Iterable, MutableSequence, Sequence
@@ -60,12 +61,12 @@ CountHouseholds = Callable[[Iterable[Any], dict[str, MutableSequence[int]]], Non
 HOUSEHOLDS_SLOT = 0
 
 
-class Reading:
+class Reading(abc.ABC):
     """How an indicator reads its own-unit numerator and denominator from a unit's slots."""
 
+    @abc.abstractmethod
     def read(self, counts: Sequence[int], level: AdminLevel) -> tuple[int, int]:
         """(numerator, denominator) contributed by one unit itself, before rolling up."""
-        raise NotImplementedError
 
 
 @attrs.frozen(slots=True)

@@ -29,6 +29,7 @@ __all__ = [
     "AGE_BUCKETS",
     "AgeingBucket",
     "AgeingGroup",
+    "AgeingTally",
     "BacklogAgeing",
     "age_bucket",
     "backlog_ageing",
@@ -125,7 +126,12 @@ class BacklogAgeing:
         }
 
 
-class _Tally:
+class AgeingTally:
+    """Tickets and people per age bucket, and the oldest age, for one group of the backlog.
+
+    Public so that other answers to the same question (the service's query) bucket exactly alike.
+    """
+
     __slots__ = ("oldest", "people", "tickets")
 
     def __init__(self) -> None:
@@ -166,8 +172,8 @@ def backlog_ageing(
     today = local_date(moment)
     grouping = parse_group_by(group_by)
     scope = where or TicketFilter()
-    total = _Tally()
-    groups: dict[GroupKey, _Tally] = {}
+    total = AgeingTally()
+    groups: dict[GroupKey, AgeingTally] = {}
     for history in histories:
         ticket = history.ticket
         if not scope.matches(ticket):
@@ -180,7 +186,7 @@ def backlog_ageing(
         total.add(age, people)
         if grouping is not None:
             for key in group_keys(ticket, grouping, scope):
-                groups.setdefault(key, _Tally()).add(age, people)
+                groups.setdefault(key, AgeingTally()).add(age, people)
     whole = total.group(TOTAL)
     if grouping is None:
         return BacklogAgeing(moment, None, (whole,), whole)

@@ -15,17 +15,13 @@ import sqlalchemy as sa
 
 from digitransform.domain import TicketStatus, local_date
 from digitransform.trends import (
-    AGE_BUCKETS,
     TOTAL,
-    AgeingBucket,
-    AgeingGroup,
     BacklogAgeing,
     GroupBy,
     GroupKey,
     TicketFilter,
-    age_bucket,
 )
-from digitransform.trends.ageing import moment_of
+from digitransform.trends.ageing import AgeingTally, moment_of
 from digitransform.trends.grouping import parse_group_by, sort_key
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
@@ -60,28 +56,6 @@ def ticket_groups(row: Any, group_by: GroupBy | None, where: TicketFilter) -> tu
             return (where.category.value,)
         return tuple(sorted(row.categories.split(",")))
     return (getattr(row, group_by.value),)
-
-
-class _Tally:
-    __slots__ = ("oldest", "people", "tickets")
-
-    def __init__(self) -> None:
-        self.tickets = [0] * len(AGE_BUCKETS)
-        self.people = [0] * len(AGE_BUCKETS)
-        self.oldest: int | None = None
-
-    def add(self, age: int, people: int) -> None:
-        i = age_bucket(age)
-        self.tickets[i] += 1
-        self.people[i] += people
-        self.oldest = age if self.oldest is None else max(self.oldest, age)
-
-    def group(self, key: GroupKey) -> AgeingGroup:
-        buckets = tuple(
-            AgeingBucket(label, low, high, self.tickets[i], self.people[i])
-            for i, (label, low, high) in enumerate(AGE_BUCKETS)
-        )
-        return AgeingGroup(key, buckets, self.oldest)
 
 
 async def backlog_ageing(
@@ -137,14 +111,14 @@ async def backlog_ageing(
         known = then.get(r.id)
         if known is not None and TicketStatus(known[0]).is_unresolved:
             chosen.append((r, known[1]))
-    total = _Tally()
-    groups: dict[GroupKey, _Tally] = {}
+    total = AgeingTally()
+    groups: dict[GroupKey, AgeingTally] = {}
     for row, people in chosen:
         age = (today - local_date(row.observed_at)).days
         total.add(age, people)
         if grouping is not None:
             for key in ticket_groups(row, grouping, scoped):
-                groups.setdefault(key, _Tally()).add(age, people)
+                groups.setdefault(key, AgeingTally()).add(age, people)
     whole = total.group(TOTAL)
     if grouping is None:
         return BacklogAgeing(moment, None, (whole,), whole)
