@@ -132,8 +132,8 @@ async def load_demo_tickets(
     """Create every demo team, then ``count`` tickets observed over the ``months`` before ``now``."""
     rng = random.Random(f"feedback-demo:{seed}")
     province = plan_demo(ctx.settings.demo_households, ctx.settings.demo_seed)
-    async with ctx.db.writing() as conn:
-        await ensure_teams(conn, ((team.id, team.commune) for team in province.teams()), now)
+    wanted = [(team.id, team.commune) for team in province.teams()]
+    await ctx.db.write(lambda conn: ensure_teams(conn, wanted, now))
     communes = [c for c in province.communes if c.code in ctx.tree][:DEMO_COMMUNES]
     officials: dict[str, Actor] = {}
     for commune in communes:

@@ -133,8 +133,7 @@ async def load_histories(db: Database, histories: list[TicketHistory]) -> None:
     for history in histories:
         t = history.ticket
         assert t.team is not None
-        async with db.writing() as conn:
-            await ensure_team(conn, t.team, t.commune, t.observed_at)
+        await db.write(lambda conn, t=t: ensure_team(conn, t.team, t.commune, t.observed_at))
         team_actor = Actor("tok_test_team", "team", t.team)
         _, stored = await create_ticket(
             db,

@@ -161,8 +161,7 @@ async def clear_store(db: Database) -> None:
                 conn.execute(table.delete())
         conn.execute(meta.tables["tokens"].update().values(revoked_at=None))
 
-    async with db.writing() as conn:
-        await conn.run_sync(run)
+    await db.write(run)
 
 
 def migrated(url: str) -> str:

@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from digitransform.domain import AdminLevel, AdminTree, AdminUnit
+from digitransform.domain.periods import local_date
 from feedback_service.api.trends import TrendsController
 from feedback_service.app import create_app
 from feedback_service.auth import Role, issue_token
@@ -118,13 +119,15 @@ def test_reopen_after_resolve_and_reject_never_resolves(
 ) -> None:
     """A reopened ticket is back in the backlog; a rejected one leaves it without counting as resolved."""
     client, tokens = http
+    # The service buckets by the day in Asia/Ho_Chi_Minh, not by the machine's own date.
+    first_day = local_date(dt.datetime.now(dt.UTC))
     first = report(client, tokens["team"])
     second = report(client, tokens["team"])
     first = act(client, tokens["province"], first, action="resolve", resolution="follow_up")
     act(client, tokens["province"], first, action="reopen")
     act(client, tokens["province"], second, action="reject", reason="đã hỗ trợ ở phiếu khác")
-    today = dt.date.today().isoformat()
-    body = weekly(client, tokens["province"], period="year", **{"from": today, "to": today})
+    days = {"from": first_day.isoformat(), "to": local_date(dt.datetime.now(dt.UTC)).isoformat()}
+    body = weekly(client, tokens["province"], period="year", **days)
     point = body["total"]["points"][-1]
     assert (point["resolved"], point["reopened"], point["rejected"], point["unresolved_at_end"]) == (
         1,
@@ -132,9 +135,7 @@ def test_reopen_after_resolve_and_reject_never_resolves(
         1,
         1,
     )
-    summary = client.get(
-        "/api/v1/trends/summary", params={"from": today, "to": today}, headers=auth(tokens["province"])
-    )
+    summary = client.get("/api/v1/trends/summary", params=days, headers=auth(tokens["province"]))
     assert summary.status_code == 200 and summary.json()["resolved"] == 1
 
 

@@ -27,6 +27,7 @@ from feedback_service.store.aggregate import (
     trend_weeks_province,
 )
 from feedback_service.store.tables import occurrences, teams, ticket_categories, ticket_events, tickets
+from feedback_service.store.tokens import ensure_teams
 
 TEAM_ACTOR = Actor("tok-team", "team")
 OFFICIAL = Actor("tok-official", "official")
@@ -34,7 +35,8 @@ OFFICIAL = Actor("tok-official", "official")
 
 async def clear(db: Database) -> None:
     """Delete every ticket, team and aggregate row (between Hypothesis examples)."""
-    async with db.writing() as conn:
+
+    def work(conn: sa.Connection) -> None:
         for table in (
             trend_days,
             trend_days_commune,
@@ -46,9 +48,11 @@ async def clear(db: Database) -> None:
             ticket_categories,
             tickets,
         ):
-            await conn.execute(sa.delete(table))
-        await conn.execute(sa.text("DELETE FROM tokens"))
-        await conn.execute(sa.delete(teams))
+            conn.execute(sa.delete(table))
+        conn.execute(sa.text("DELETE FROM tokens"))
+        conn.execute(sa.delete(teams))
+
+    await db.write(work)
 
 
 async def load(db: Database, histories: Sequence[TicketHistory]) -> None:
@@ -57,20 +61,10 @@ async def load(db: Database, histories: Sequence[TicketHistory]) -> None:
     Every ticket must have a team (the store's tickets always do). Each mutation's ``now`` is the
     event's own moment, so the stored history is the one given.
     """
-    known = set()
-    async with db.writing() as conn:
-        for history in histories:
-            team = history.ticket.team
-            assert team is not None
-            if team not in known:
-                known.add(team)
-                await conn.execute(
-                    teams.insert().values(
-                        id=team,
-                        commune=history.ticket.commune,
-                        created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                    )
-                )
+    created = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    wanted = {h.ticket.team: h.ticket.commune for h in histories if h.ticket.team is not None}
+    assert all(h.ticket.team is not None for h in histories)
+    await db.write(lambda conn: ensure_teams(conn, wanted.items(), created))
     for history in histories:
         t = history.ticket
         assert t.team is not None

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from digitransform.domain import AdminLevel, AdminTree, AdminUnit, Period
+from digitransform.domain import AdminLevel, AdminTree, AdminUnit, Period, local_date
 from digitransform.indicators.accumulator import Accumulator
 from digitransform.indicators.definitions import Direction, IndicatorDefinition, Target
 from digitransform.indicators.rollup import evaluate, roll_up
@@ -133,7 +133,7 @@ def build_report(
     """
     tree, period = accumulator.tree, accumulator.period
     if year is None:
-        year = period.end.year if period is not None else dt.date.today().year
+        year = period.end.year if period is not None else local_date(dt.datetime.now(dt.UTC)).year
     definitions = accumulator.indicators
     targets = [d.target_for(year) for d in definitions]
     totals = roll_up(tree, accumulator.base_counts())

@@ -13,6 +13,7 @@ import secrets
 import time
 
 import attrs
+import sqlalchemy as sa
 
 from digitransform.domain import AdminLevel, AdminTree
 from feedback_service.auth.principal import Principal, Role
@@ -70,10 +71,11 @@ async def issue_token(
     principal = _principal(tree, role, team=team, commune=commune, scope=scope)
     token_id = f"tok_{secrets.token_hex(6)}"
     secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
-    async with db.writing() as conn:
+
+    def work(conn: sa.Connection) -> None:
         if principal.team is not None and principal.commune is not None:
-            await ensure_team(conn, principal.team, principal.commune, now)
-        await insert_token(
+            ensure_team(conn, principal.team, principal.commune, now)
+        insert_token(
             conn,
             token_id=token_id,
             secret_hash=hash_secret(secret),
@@ -83,6 +85,8 @@ async def issue_token(
             label=label,
             now=now,
         )
+
+    await db.write(work)
     return IssuedToken(token_id, secret, attrs.evolve(principal, token_id=token_id))
 
 

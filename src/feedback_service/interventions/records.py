@@ -116,8 +116,8 @@ def visible_to(intervention: Intervention, tree: AdminTree, scope: Scope) -> boo
 
 async def record_intervention(db: Database, intervention: Intervention) -> None:
     """Store a new intervention (the caller made its id)."""
-    async with db.writing() as conn:
-        await conn.execute(interventions.insert().values(_row(intervention)))
+    statement = interventions.insert().values(_row(intervention))
+    await db.write(lambda conn: conn.execute(statement))
 
 
 async def load_intervention(db: Database, intervention_id: str) -> Intervention | None:

@@ -28,7 +28,6 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digitransform.domain import PeriodKind
 from digitransform.trends import DailyDelta
@@ -170,10 +169,10 @@ def upsert(dialect: str, table: sa.Table) -> Any:
     )
 
 
-async def add_deltas(conn: AsyncConnection, rows: Sequence[DailyDelta]) -> None:
+def add_deltas(conn: sa.Connection, rows: Sequence[DailyDelta]) -> None:
     """Add ``rows`` to the fine table and every roll-up, in the caller's transaction."""
     if not rows:
         return
     dialect = conn.dialect.name
     for rollup in reversed(ROLLUPS):
-        await conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys, rollup.weekly))
+        conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys, rollup.weekly))

@@ -1,9 +1,16 @@
 """One database handle for both stores: SQLite (embedded, a file) and PostgreSQL, chosen by URL.
 
+Reads are ``async with db.reading() as conn``. A write is a plain function of a synchronous
+connection, ``await db.write(work)``: the handle runs it in a transaction and commits it, wherever that
+is cheapest for the store. On PostgreSQL it runs on a pooled ``asyncpg`` connection
+(``AsyncConnection.run_sync``), one transaction per write, as many at once as the pool allows. On
+SQLite it runs in the one writer thread of :mod:`~feedback_service.store.writer`, which commits
+concurrent writes together; writes never wait on the event loop in the middle of a transaction.
+
 SQLite needs care to behave like a server database under concurrent writers:
 
 - WAL, so readers never block the writer and the writer never blocks readers;
-- ``busy_timeout``, so a second writer waits for the lock instead of failing at once;
+- ``busy_timeout``, so a writer in another process waits for the lock instead of failing at once;
 - foreign keys on (SQLite leaves them off per connection);
 - ``BEGIN IMMEDIATE`` for write transactions: the write lock is taken at the start, so two
   read-then-write transactions cannot both read and then deadlock on the upgrade to a write lock.
@@ -11,26 +18,28 @@ SQLite needs care to behave like a server database under concurrent writers:
 The Python ``sqlite3`` driver (and ``aiosqlite`` on top of it) starts transactions itself and only
 before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlchemy's SQLite docs,
 "Serializable isolation / Savepoints / Transactional DDL"). Everything above this module uses
-:meth:`Database.reading` and :meth:`Database.writing` and never sees which store it runs on.
+:meth:`Database.reading` and :meth:`Database.write` and never sees which store it runs on.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from feedback_service.store.writer import SqliteWriter, Work
+
 __all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseUrlError", "open_database"]
 
 BUSY_TIMEOUT_MS = 30_000
-_WRITE = "feedback_write"
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+T = TypeVar("T")
 
 
 class DatabaseUrlError(ValueError):
@@ -39,17 +48,10 @@ class DatabaseUrlError(ValueError):
 
 @attrs.define
 class Database:
-    """The engine, and a second view of it whose transactions take SQLite's write lock at once.
-
-    On SQLite, writers of one process also queue on an :class:`asyncio.Lock` before asking for the
-    file's write lock: SQLite would make all but one of them sleep and poll (``busy_timeout`` backs
-    off to 100 ms naps), which under concurrent load costs far more than the writes themselves.
-    Writers in other processes still meet at the file lock.
-    """
+    """The engine for reads, and where writes run: the SQLite writer thread, or the same pool."""
 
     engine: AsyncEngine
-    _writer: AsyncEngine
-    _write_lock: asyncio.Lock | None = None
+    _sqlite_writer: SqliteWriter | None = None
 
     @property
     def dialect(self) -> str:
@@ -62,18 +64,21 @@ class Database:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed when the block ends normally."""
-        if self._write_lock is None:
-            async with self._writer.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self._writer.begin() as conn:
-            yield conn
+    async def write(self, work: Work[T]) -> T:
+        """Run ``work`` in a write transaction (``BEGIN IMMEDIATE`` on SQLite); its result once committed.
+
+        ``work`` gets a synchronous :class:`sqlalchemy.Connection` already in the transaction and must
+        not commit; if it raises, nothing it wrote is kept and the exception comes out here.
+        """
+        if self._sqlite_writer is not None:
+            return await self._sqlite_writer.submit(work)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Finish queued writes and close every connection."""
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.close()
         await self.engine.dispose()
 
 
@@ -85,25 +90,23 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
             f"unsupported database URL scheme {parsed.drivername!r}: use one of {', '.join(_SUPPORTED)}"
         )
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
-            raise DatabaseUrlError(
-                "an in-memory SQLite database is not shared between connections; use a file"
-            )
-        options.update(pool_size=pool_size, max_overflow=pool_size * 4, pool_timeout=60)
-        engine = create_async_engine(parsed, **options)
-        _configure_sqlite(engine)
-    else:
+    if parsed.get_backend_name() != "sqlite":
         options.update(pool_size=pool_size, max_overflow=pool_size)
-        engine = create_async_engine(parsed, **options)
-    writer = engine.execution_options(**{_WRITE: True})
-    if parsed.get_backend_name() == "sqlite":
-        return Database(engine, writer, asyncio.Lock())
-    return Database(engine, writer)
+        return Database(create_async_engine(parsed, **options))
+    if parsed.database in (None, "", ":memory:"):
+        raise DatabaseUrlError("an in-memory SQLite database is not shared between connections; use a file")
+    # Readers on aiosqlite, many at once; the writer on the synchronous driver, in its own thread.
+    reader = create_async_engine(
+        parsed, pool_size=pool_size, max_overflow=pool_size * 4, pool_timeout=60, **options
+    )
+    _configure_sqlite(reader.sync_engine, write=False)
+    writer = sa.create_engine(parsed.set(drivername="sqlite"), pool_size=1, max_overflow=0, **options)
+    _configure_sqlite(writer, write=True)
+    return Database(reader, SqliteWriter(writer))
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: sa.Engine, *, write: bool) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
         dbapi_connection.isolation_level = None
@@ -118,6 +121,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

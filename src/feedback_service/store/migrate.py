@@ -48,8 +48,7 @@ async def upgrade(db: Database) -> str:
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_ID})
         command.upgrade(_config(connection), "head")
 
-    async with db.writing() as conn:
-        await conn.run_sync(run)
+    await db.write(run)
     return head_revision()
 
 

@@ -10,28 +10,34 @@ This module is the only writer of ``tickets``, ``ticket_categories``, ``occurren
 writes the history entry; the per-day trend aggregate (``digitransform.trends.change_deltas``) is
 upserted there too, in the same transaction, so the aggregate can never disagree with the tickets.
 
+Each mutation is a synchronous function of a connection, run by :meth:`Database.write
+<feedback_service.store.database.Database.write>` (on SQLite in the writer thread, committed together
+with whatever other writes arrived meanwhile; on PostgreSQL in its own transaction).
+
 Idempotency: ids are minted by clients. A retry with the same content (compared by a canonical hash)
 returns what is stored, never a second row; the same id with other content is an
-:class:`~feedback_service.store.errors.IdConflict`. Two concurrent first attempts meet at the primary
-key: the loser's insert fails, its transaction rolls back, and it re-reads the winner's row.
+:class:`~feedback_service.store.errors.IdConflict`. A creation looks the id up first (one indexed
+read in the writer's transaction, cheaper than recovering from a failed insert). On PostgreSQL two
+concurrent first attempts can both miss it and meet at the primary key: the loser's insert fails,
+its transaction rolls back, and it re-reads the winner's row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
 from digitransform.trends import TicketChange, change_deltas
 from feedback_service.store.aggregate import add_deltas
 from feedback_service.store.database import Database
 from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
-from feedback_service.store.queries import load_occurrence, load_ticket
+from feedback_service.store.queries import load_occurrence, load_ticket, occurrence_by_id, ticket_by_id
 from feedback_service.store.records import (
     Actor,
     HistoryEntry,
@@ -57,9 +63,7 @@ _INSERT_EVENT = ticket_events.insert()
 _INSERT_OCCURRENCE = occurrences.insert()
 
 
-async def record_change(
-    conn: AsyncConnection, ticket: Ticket, change: TicketChange, entry: HistoryEntry
-) -> None:
+def record_change(conn: sa.Connection, ticket: Ticket, change: TicketChange, entry: HistoryEntry) -> None:
     """Record one change to ``ticket`` in the caller's transaction: the history entry and the trend aggregate.
 
     Called by every mutation, after the ticket row is written and before the commit. ``change`` is
@@ -67,8 +71,8 @@ async def record_change(
     anything derived from ticket changes (the per-day trend aggregate of
     ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
     """
-    await conn.execute(_INSERT_EVENT, entry_values(entry))
-    await add_deltas(conn, change_deltas(ticket, change))
+    conn.execute(_INSERT_EVENT, entry_values(entry))
+    add_deltas(conn, change_deltas(ticket, change))
 
 
 async def create_ticket(
@@ -79,12 +83,14 @@ async def create_ticket(
     Raises :class:`IdConflict` when the id is taken by different content (or another team).
     """
     try:
-        async with db.writing() as conn:
-            return await _create(conn, new, actor, now)
-    except IntegrityError as error:
-        # The id is taken: a retry, or the winner of a race between two first attempts.
+        return await db.write(functools.partial(_create_or_replay, new=new, actor=actor, now=now))
+    except IntegrityError:
+        # A concurrent first attempt won the race between look-up and insert (PostgreSQL).
         async with db.reading() as conn:
-            return await _after_collision(conn, new, error)
+            existing = await load_ticket(conn, new.id, Scope.everything())
+        if existing is None:
+            raise
+        return _replayed(existing, new.content_hash())
 
 
 async def create_tickets(
@@ -96,25 +102,38 @@ async def create_tickets(
     transaction: a ticket that fails rolls back alone, and the batch pays for one commit instead of
     one per ticket. Conflicts are returned, not raised, so one bad item never stops the others.
     """
-    results: list[tuple[Outcome, StoredTicket] | IdConflict] = []
-    async with db.writing() as conn:
+
+    def work(conn: sa.Connection) -> list[tuple[Outcome, StoredTicket] | IdConflict]:
+        results: list[tuple[Outcome, StoredTicket] | IdConflict] = []
         for new in items:
             try:
                 try:
-                    async with conn.begin_nested():
-                        results.append(await _create(conn, new, actor, now))
-                except IntegrityError as error:
-                    results.append(await _after_collision(conn, new, error))
+                    with conn.begin_nested():
+                        results.append(_create_or_replay(conn, new=new, actor=actor, now=now))
+                except IntegrityError:
+                    existing = ticket_by_id(conn, new.id)
+                    if existing is None:
+                        raise
+                    results.append(_replayed(existing, new.content_hash()))
             except IdConflict as conflict:
                 results.append(conflict)
-    return results
+        return results
+
+    return await db.write(work)
 
 
-async def _create(
-    conn: AsyncConnection, new: NewTicket, actor: Actor, now: dt.datetime
+def _create_or_replay(
+    conn: sa.Connection, *, new: NewTicket, actor: Actor, now: dt.datetime
 ) -> tuple[Outcome, StoredTicket]:
-    # No look-up first: a retry is rare, and the primary key refuses it (IntegrityError), after
-    # which the caller re-reads the stored ticket. The common case costs one statement less.
+    existing = ticket_by_id(conn, new.id)
+    if existing is not None:
+        return _replayed(existing, new.content_hash())
+    return _create(conn, new, actor, now)
+
+
+def _create(
+    conn: sa.Connection, new: NewTicket, actor: Actor, now: dt.datetime
+) -> tuple[Outcome, StoredTicket]:
     digest = new.content_hash()
     ticket = new.domain()
     stored = StoredTicket(
@@ -139,12 +158,10 @@ async def _create(
         version=1,
         content_hash=digest,
     )
-    await conn.execute(_INSERT_TICKET, ticket_values(stored))
-    await conn.execute(
-        _INSERT_CATEGORY, [{"ticket_id": new.id, "category": c.value} for c in stored.categories]
-    )
+    conn.execute(_INSERT_TICKET, ticket_values(stored))
+    conn.execute(_INSERT_CATEGORY, [{"ticket_id": new.id, "category": c.value} for c in stored.categories])
     change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
-    await record_change(
+    record_change(
         conn,
         ticket,
         change,
@@ -163,17 +180,6 @@ async def _create(
     return Outcome.CREATED, stored
 
 
-async def _after_collision(
-    conn: AsyncConnection, new: NewTicket, error: IntegrityError
-) -> tuple[Outcome, StoredTicket]:
-    # The insert met an existing row (a retry, or a concurrent first attempt, committed and now
-    # visible). Anything else (a missing team, say) is a real error and goes up.
-    existing = await _ticket_by_id(conn, new.id)
-    if existing is None:
-        raise error
-    return _replayed(existing, new.content_hash())
-
-
 async def transition_ticket(
     db: Database,
     scope: Scope,
@@ -189,17 +195,15 @@ async def transition_ticket(
     Raises :class:`TicketNotFound`, :class:`VersionMismatch`, :class:`UnknownDuplicate`, or the
     domain's :class:`~digitransform.domain.LifecycleError`; nothing is written then.
     """
-    async with db.writing() as conn:
-        current = await load_ticket(conn, ticket_id, scope, for_update=True)
+
+    def work(conn: sa.Connection) -> StoredTicket:
+        current = ticket_by_id(conn, ticket_id, scope, for_update=True)
         if current is None:
             raise TicketNotFound(ticket_id)
         if current.version != expected_version:
             raise VersionMismatch(ticket_id, current.version)
         after = apply_transition(current.state, transition, ticket_id=ticket_id)
-        if (
-            transition.duplicate_of is not None
-            and await load_ticket(conn, transition.duplicate_of, scope) is None
-        ):
+        if transition.duplicate_of is not None and ticket_by_id(conn, transition.duplicate_of, scope) is None:
             raise UnknownDuplicate(transition.duplicate_of)
         at = max(now, current.changed_at)
         if after.status is TicketStatus.RESOLVED:
@@ -211,7 +215,7 @@ async def transition_ticket(
         external_ref = (
             transition.external_ref if transition.external_ref is not None else current.external_ref
         )
-        await _update(
+        _update(
             conn,
             current,
             {
@@ -223,7 +227,7 @@ async def transition_ticket(
             },
         )
         change = TicketChange(at, current.state, after, current.people_affected, current.people_affected)
-        await record_change(
+        record_change(
             conn,
             current.domain(),
             change,
@@ -253,6 +257,8 @@ async def transition_ticket(
             changed_at=at,
         )
 
+    return await db.write(work)
+
 
 async def add_occurrence(
     db: Database, scope: Scope, new: NewOccurrence, actor: Actor, now: dt.datetime
@@ -262,61 +268,60 @@ async def add_occurrence(
     Raises :class:`TicketNotFound` (the ticket is not in ``scope``) or :class:`IdConflict`.
     """
     digest = new.content_hash()
+
+    def work(conn: sa.Connection) -> tuple[Outcome, StoredTicket, StoredOccurrence]:
+        known = occurrence_by_id(conn, new.id)
+        if known is not None:
+            return _occurrence_replayed(known, digest, ticket_by_id(conn, known.ticket_id, scope))
+        current = ticket_by_id(conn, new.ticket_id, scope, for_update=True)
+        if current is None:
+            raise TicketNotFound(new.ticket_id)
+        stored = StoredOccurrence(
+            id=new.id,
+            ticket_id=new.ticket_id,
+            team=new.team,
+            household_ref=new.household_ref,
+            people_affected=new.people_affected,
+            observed_at=new.observed_at,
+            received_at=now,
+            content_hash=digest,
+        )
+        conn.execute(_INSERT_OCCURRENCE, attrs.asdict(stored))
+        # An occurrence counts when it was observed, but never before the ticket's last change,
+        # so the stored history stays in time order.
+        at = max(new.observed_at, current.changed_at)
+        people = current.people_affected + new.people_affected
+        _update(conn, current, {"people_affected": people, "updated_at": now, "changed_at": at})
+        change = TicketChange(at, current.state, current.state, current.people_affected, people)
+        record_change(
+            conn,
+            current.domain(),
+            change,
+            HistoryEntry(
+                ticket_id=current.id,
+                at=at,
+                recorded_at=now,
+                actor=actor,
+                action=OCCURRENCE,
+                status_before=current.status,
+                status_after=current.status,
+                people_added=new.people_affected,
+                people_after=people,
+                occurrence_id=new.id,
+            ),
+        )
+        ticket = _evolve(current, people_affected=people, updated_at=now, changed_at=at)
+        return Outcome.CREATED, ticket, stored
+
     try:
-        async with db.writing() as conn:
-            known = await load_occurrence(conn, new.id)
-            if known is not None:
-                return await _occurrence_replayed(conn, scope, known, digest)
-            current = await load_ticket(conn, new.ticket_id, scope, for_update=True)
-            if current is None:
-                raise TicketNotFound(new.ticket_id)
-            stored = StoredOccurrence(
-                id=new.id,
-                ticket_id=new.ticket_id,
-                team=new.team,
-                household_ref=new.household_ref,
-                people_affected=new.people_affected,
-                observed_at=new.observed_at,
-                received_at=now,
-                content_hash=digest,
-            )
-            await conn.execute(_INSERT_OCCURRENCE, attrs.asdict(stored))
-            # An occurrence counts when it was observed, but never before the ticket's last change,
-            # so the stored history stays in time order.
-            at = max(new.observed_at, current.changed_at)
-            people = current.people_affected + new.people_affected
-            await _update(conn, current, {"people_affected": people, "updated_at": now, "changed_at": at})
-            change = TicketChange(at, current.state, current.state, current.people_affected, people)
-            await record_change(
-                conn,
-                current.domain(),
-                change,
-                HistoryEntry(
-                    ticket_id=current.id,
-                    at=at,
-                    recorded_at=now,
-                    actor=actor,
-                    action=OCCURRENCE,
-                    status_before=current.status,
-                    status_after=current.status,
-                    people_added=new.people_affected,
-                    people_after=people,
-                    occurrence_id=new.id,
-                ),
-            )
-            ticket = _evolve(current, people_affected=people, updated_at=now, changed_at=at)
-            return Outcome.CREATED, ticket, stored
+        return await db.write(work)
     except IntegrityError:
+        # A concurrent first attempt of the same occurrence won the race (PostgreSQL).
         async with db.reading() as conn:
             known = await load_occurrence(conn, new.id)
             if known is None:
                 raise
-            return await _occurrence_replayed(conn, scope, known, digest)
-
-
-async def _ticket_by_id(conn: AsyncConnection, ticket_id: str) -> StoredTicket | None:
-    # Ids are global: a retry is recognised whoever's scope the ticket is in; the hash covers the team.
-    return await load_ticket(conn, ticket_id, Scope.everything())
+            return _occurrence_replayed(known, digest, await load_ticket(conn, known.ticket_id, scope))
 
 
 def _replayed(existing: StoredTicket, digest: str) -> tuple[Outcome, StoredTicket]:
@@ -325,19 +330,18 @@ def _replayed(existing: StoredTicket, digest: str) -> tuple[Outcome, StoredTicke
     return Outcome.REPLAYED, existing
 
 
-async def _occurrence_replayed(
-    conn: AsyncConnection, scope: Scope, known: StoredOccurrence, digest: str
+def _occurrence_replayed(
+    known: StoredOccurrence, digest: str, ticket: StoredTicket | None
 ) -> tuple[Outcome, StoredTicket, StoredOccurrence]:
     if known.content_hash != digest:
         raise IdConflict("occurrence", known.id)
-    ticket = await load_ticket(conn, known.ticket_id, scope)
     if ticket is None:  # the same content means the same team, so this is only a narrowed scope
         raise TicketNotFound(known.ticket_id)
     return Outcome.REPLAYED, ticket, known
 
 
-async def _update(conn: AsyncConnection, current: StoredTicket, values: dict[str, object]) -> None:
-    result = await conn.execute(
+def _update(conn: sa.Connection, current: StoredTicket, values: dict[str, object]) -> None:
+    result = conn.execute(
         sa.update(tickets)
         .where(tickets.c.id == current.id, tickets.c.version == current.version)
         .values(**values, version=current.version + 1)

@@ -27,6 +27,8 @@ __all__ = [
     "list_tickets",
     "load_occurrence",
     "load_ticket",
+    "occurrence_by_id",
+    "ticket_by_id",
     "ticket_history",
 ]
 
@@ -75,14 +77,28 @@ def _scoped(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return clauses
 
 
+def _ticket_select(ticket_id: str, scope: Scope, for_update: bool) -> sa.Select[Any]:
+    query = sa.select(tickets).where(tickets.c.id == ticket_id, *_scoped(scope))
+    return query.with_for_update() if for_update else query
+
+
 async def load_ticket(
     conn: AsyncConnection, ticket_id: str, scope: Scope, *, for_update: bool = False
 ) -> StoredTicket | None:
     """The ticket if it exists within ``scope``; ``for_update`` locks its row (PostgreSQL) for a write."""
-    query = sa.select(tickets).where(tickets.c.id == ticket_id, *_scoped(scope))
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_ticket_select(ticket_id, scope, for_update))).first()
+    return None if row is None else ticket_from_row(row)
+
+
+def ticket_by_id(
+    conn: sa.Connection, ticket_id: str, scope: Scope | None = None, *, for_update: bool = False
+) -> StoredTicket | None:
+    """:func:`load_ticket` inside a write (:meth:`Database.write`); no ``scope`` means any commune.
+
+    Ids are global, so a retry is recognised whoever's scope the ticket is in.
+    """
+    query = _ticket_select(ticket_id, Scope.everything() if scope is None else scope, for_update)
+    row = conn.execute(query).first()
     return None if row is None else ticket_from_row(row)
 
 
@@ -149,5 +165,15 @@ async def ticket_history(conn: AsyncConnection, ticket_id: str, scope: Scope) ->
 
 async def load_occurrence(conn: AsyncConnection, occurrence_id: str) -> StoredOccurrence | None:
     """An occurrence by its id, whoever recorded it (the caller checks ownership)."""
-    row = (await conn.execute(sa.select(occurrences).where(occurrences.c.id == occurrence_id))).first()
+    row = (await conn.execute(_occurrence_select(occurrence_id))).first()
     return None if row is None else occurrence_from_row(row)
+
+
+def occurrence_by_id(conn: sa.Connection, occurrence_id: str) -> StoredOccurrence | None:
+    """:func:`load_occurrence` inside a write (:meth:`Database.write`)."""
+    row = conn.execute(_occurrence_select(occurrence_id)).first()
+    return None if row is None else occurrence_from_row(row)
+
+
+def _occurrence_select(occurrence_id: str) -> sa.Select[Any]:
+    return sa.select(occurrences).where(occurrences.c.id == occurrence_id)

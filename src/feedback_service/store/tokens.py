@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from feedback_service.store.database import Database
 from feedback_service.store.errors import TeamMismatch
@@ -55,29 +54,29 @@ _SELECT = sa.select(
 ).select_from(tokens.outerjoin(teams, tokens.c.team == teams.c.id))
 
 
-async def ensure_team(conn: AsyncConnection, team: str, commune: str, now: dt.datetime) -> bool:
+def ensure_team(conn: sa.Connection, team: str, commune: str, now: dt.datetime) -> bool:
     """Create the team in ``commune`` if new (``True``); raise :class:`TeamMismatch` if it is elsewhere."""
-    known = (await conn.execute(sa.select(teams.c.commune).where(teams.c.id == team))).scalar_one_or_none()
+    known = (conn.execute(sa.select(teams.c.commune).where(teams.c.id == team))).scalar_one_or_none()
     if known is None:
-        await conn.execute(teams.insert().values(id=team, commune=commune, created_at=now))
+        conn.execute(teams.insert().values(id=team, commune=commune, created_at=now))
         return True
     if known != commune:
         raise TeamMismatch(team, known)
     return False
 
 
-async def ensure_teams(conn: AsyncConnection, wanted: Iterable[tuple[str, str]], now: dt.datetime) -> int:
+def ensure_teams(conn: sa.Connection, wanted: Iterable[tuple[str, str]], now: dt.datetime) -> int:
     """Create the teams (``(team, commune)`` pairs) that do not exist yet, in one statement; how many."""
     pairs = dict(wanted)
-    known = set((await conn.execute(sa.select(teams.c.id))).scalars())
+    known = set(conn.execute(sa.select(teams.c.id)).scalars())
     rows = [{"id": t, "commune": c, "created_at": now} for t, c in pairs.items() if t not in known]
     if rows:
-        await conn.execute(teams.insert(), rows)
+        conn.execute(teams.insert(), rows)
     return len(rows)
 
 
-async def insert_token(
-    conn: AsyncConnection,
+def insert_token(
+    conn: sa.Connection,
     *,
     token_id: str,
     secret_hash: str,
@@ -88,7 +87,7 @@ async def insert_token(
     now: dt.datetime,
 ) -> None:
     """Store a token's hash and binding."""
-    await conn.execute(
+    conn.execute(
         tokens.insert().values(
             id=token_id,
             secret_hash=secret_hash,
@@ -117,10 +116,13 @@ async def list_tokens(db: Database) -> list[TokenRecord]:
 
 async def revoke_token(db: Database, token_id: str, now: dt.datetime) -> bool:
     """Revoke a token by id; ``False`` if there is no such token. Revoking twice keeps the first date."""
-    async with db.writing() as conn:
-        known = (await conn.execute(sa.select(tokens.c.revoked_at).where(tokens.c.id == token_id))).first()
+
+    def work(conn: sa.Connection) -> bool:
+        known = conn.execute(sa.select(tokens.c.revoked_at).where(tokens.c.id == token_id)).first()
         if known is None:
             return False
         if known[0] is None:
-            await conn.execute(sa.update(tokens).where(tokens.c.id == token_id).values(revoked_at=now))
+            conn.execute(sa.update(tokens).where(tokens.c.id == token_id).values(revoked_at=now))
         return True
+
+    return await db.write(work)
