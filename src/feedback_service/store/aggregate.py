@@ -2,7 +2,9 @@
 
 Every ticket change adds ``change_deltas(ticket, change)`` (one row under ``"*"`` and one per
 category) to ``trend_days`` in the same transaction as the change, so trends read a few rows per day
-instead of every ticket and can never disagree with the tickets.
+instead of every ticket and can never disagree with the tickets. The rows of a transaction are summed
+by key in memory and upserted once, as its last statements (:func:`flush_deltas`, called by
+:meth:`Database.write <feedback_service.store.database.Database.write>`).
 
 Roll-ups of the same rows, kept in the same statement batch, make the common questions cheap:
 
@@ -20,9 +22,10 @@ so two concurrent writers on PostgreSQL take their row locks in the same order a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -39,7 +42,10 @@ __all__ = [
     "ROLLUPS",
     "Rollup",
     "add_deltas",
+    "discard_deltas",
+    "flush_deltas",
     "rollup_for",
+    "savepoint",
     "trend_days",
     "trend_days_commune",
     "trend_days_province",
@@ -169,10 +175,41 @@ def upsert(dialect: str, table: sa.Table) -> Any:
     )
 
 
+_PENDING = "feedback_service.pending_deltas"
+
+
 def add_deltas(conn: sa.Connection, rows: Sequence[DailyDelta]) -> None:
-    """Add ``rows`` to the fine table and every roll-up, in the caller's transaction."""
+    """Add ``rows`` to the aggregate in the caller's transaction, when it ends (:func:`flush_deltas`).
+
+    The rows wait in the connection's ``info`` until the transaction's last write: a transaction that
+    creates fifty tickets then upserts each key once per table, not fifty times.
+    """
+    conn.info.setdefault(_PENDING, []).extend(rows)
+
+
+def flush_deltas(conn: sa.Connection) -> None:
+    """Upsert the waiting rows, summed by key, into the fine table and every roll-up."""
+    rows: list[DailyDelta] = conn.info.pop(_PENDING, [])
     if not rows:
         return
     dialect = conn.dialect.name
     for rollup in reversed(ROLLUPS):
         conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys, rollup.weekly))
+
+
+def discard_deltas(conn: sa.Connection) -> None:
+    """Forget the waiting rows: their transaction is about to begin afresh or was rolled back."""
+    conn.info.pop(_PENDING, None)
+
+
+@contextlib.contextmanager
+def savepoint(conn: sa.Connection) -> Iterator[None]:
+    """A savepoint whose rollback also takes back the rows added to the aggregate inside it."""
+    pending: list[DailyDelta] = conn.info.setdefault(_PENDING, [])
+    mark = len(pending)
+    try:
+        with conn.begin_nested():
+            yield
+    except BaseException:
+        del pending[mark:]
+        raise

@@ -23,18 +23,19 @@ before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from feedback_service.store.aggregate import discard_deltas, flush_deltas
 from feedback_service.store.writer import SqliteWriter, Work
 
-__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseUrlError", "open_database"]
+__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseUrlError", "open_database", "run_writes"]
 
 BUSY_TIMEOUT_MS = 30_000
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -73,13 +74,26 @@ class Database:
         if self._sqlite_writer is not None:
             return await self._sqlite_writer.submit(work)
         async with self.engine.begin() as conn:
-            return await conn.run_sync(work)
+            results = await conn.run_sync(run_writes, [work])
+        return cast(T, results[0])
 
     async def dispose(self) -> None:
         """Finish queued writes and close every connection."""
         if self._sqlite_writer is not None:
             await self._sqlite_writer.close()
         await self.engine.dispose()
+
+
+def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
+    """Run ``works`` in the connection's open transaction, then what they left for its end.
+
+    Mutations add their trend-aggregate rows to the transaction (:func:`~feedback_service.store.
+    aggregate.add_deltas`); they are upserted here, once, after the last write.
+    """
+    discard_deltas(conn)
+    results = [work(conn) for work in works]
+    flush_deltas(conn)
+    return results
 
 
 def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Database:
@@ -96,13 +110,17 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     if parsed.database in (None, "", ":memory:"):
         raise DatabaseUrlError("an in-memory SQLite database is not shared between connections; use a file")
     # Readers on aiosqlite, many at once; the writer on the synchronous driver, in its own thread.
+    # The pool keeps four times as many readers as on PostgreSQL: an SQLite connection costs a thread
+    # and a few pages, but opening one (a thread, the file, four PRAGMAs) is slow, and group commit
+    # answers many requests at once, whose next requests then all authenticate at once. With only
+    # eight kept, the readers of each burst were opened and closed again (docs/performance.md).
     reader = create_async_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size * 4, pool_timeout=60, **options
+        parsed, pool_size=pool_size * 4, max_overflow=pool_size * 4, pool_timeout=60, **options
     )
     _configure_sqlite(reader.sync_engine, write=False)
     writer = sa.create_engine(parsed.set(drivername="sqlite"), pool_size=1, max_overflow=0, **options)
     _configure_sqlite(writer, write=True)
-    return Database(reader, SqliteWriter(writer))
+    return Database(reader, SqliteWriter(writer, run_writes))
 
 
 def _configure_sqlite(engine: sa.Engine, *, write: bool) -> None:

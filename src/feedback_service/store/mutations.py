@@ -7,8 +7,9 @@ This module is the only writer of ``tickets``, ``ticket_categories``, ``occurren
 (:class:`~digitransform.trends.TicketChange`: the moment, the state and people before and after).
 
 :func:`record_change` is the seam for everything that must move in step with a ticket: today it
-writes the history entry; the per-day trend aggregate (``digitransform.trends.change_deltas``) is
-upserted there too, in the same transaction, so the aggregate can never disagree with the tickets.
+writes the history entry, and adds the per-day trend aggregate's rows
+(``digitransform.trends.change_deltas``) to the same transaction, so the aggregate can never
+disagree with the tickets.
 
 Each mutation is a synchronous function of a connection, run by :meth:`Database.write
 <feedback_service.store.database.Database.write>` (on SQLite in the writer thread, committed together
@@ -16,10 +17,10 @@ with whatever other writes arrived meanwhile; on PostgreSQL in its own transacti
 
 Idempotency: ids are minted by clients. A retry with the same content (compared by a canonical hash)
 returns what is stored, never a second row; the same id with other content is an
-:class:`~feedback_service.store.errors.IdConflict`. A creation looks the id up first (one indexed
-read in the writer's transaction, cheaper than recovering from a failed insert). On PostgreSQL two
-concurrent first attempts can both miss it and meet at the primary key: the loser's insert fails,
-its transaction rolls back, and it re-reads the winner's row.
+:class:`~feedback_service.store.errors.IdConflict`. A single creation inserts at once: the primary
+key refuses a retry (or the loser of two concurrent first attempts), its transaction rolls back,
+and it re-reads the stored row. A batch looks each id up first instead (a resent batch is mostly
+retries, and a look-up is cheaper than a failed insert rolled back to its savepoint).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
 from digitransform.trends import TicketChange, change_deltas
-from feedback_service.store.aggregate import add_deltas
+from feedback_service.store.aggregate import add_deltas, savepoint
 from feedback_service.store.database import Database
 from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
 from feedback_service.store.queries import load_occurrence, load_ticket, occurrence_by_id, ticket_by_id
@@ -70,6 +71,9 @@ def record_change(conn: sa.Connection, ticket: Ticket, change: TicketChange, ent
     the library's description of the change (``change.before`` is ``None`` for a creation), so
     anything derived from ticket changes (the per-day trend aggregate of
     ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
+    The aggregate's rows are upserted when the transaction's writes are done
+    (:func:`~feedback_service.store.aggregate.flush_deltas`), summed with those of the writes that
+    share its commit.
     """
     conn.execute(_INSERT_EVENT, entry_values(entry))
     add_deltas(conn, change_deltas(ticket, change))
@@ -83,9 +87,10 @@ async def create_ticket(
     Raises :class:`IdConflict` when the id is taken by different content (or another team).
     """
     try:
-        return await db.write(functools.partial(_create_or_replay, new=new, actor=actor, now=now))
+        # No look-up first: a retry is rare, and the primary key refuses it.
+        return await db.write(functools.partial(_create, new=new, actor=actor, now=now))
     except IntegrityError:
-        # A concurrent first attempt won the race between look-up and insert (PostgreSQL).
+        # The id is taken: a retry, or the winner of a race between two first attempts.
         async with db.reading() as conn:
             existing = await load_ticket(conn, new.id, Scope.everything())
         if existing is None:
@@ -108,7 +113,7 @@ async def create_tickets(
         for new in items:
             try:
                 try:
-                    with conn.begin_nested():
+                    with savepoint(conn):
                         results.append(_create_or_replay(conn, new=new, actor=actor, now=now))
                 except IntegrityError:
                     existing = ticket_by_id(conn, new.id)
@@ -128,11 +133,11 @@ def _create_or_replay(
     existing = ticket_by_id(conn, new.id)
     if existing is not None:
         return _replayed(existing, new.content_hash())
-    return _create(conn, new, actor, now)
+    return _create(conn, new=new, actor=actor, now=now)
 
 
 def _create(
-    conn: sa.Connection, new: NewTicket, actor: Actor, now: dt.datetime
+    conn: sa.Connection, *, new: NewTicket, actor: Actor, now: dt.datetime
 ) -> tuple[Outcome, StoredTicket]:
     digest = new.content_hash()
     ticket = new.domain()

@@ -9,14 +9,18 @@ that writer when each request ran its own transaction through ``aiosqlite``:
 
 Here a write is a plain function of a synchronous connection. The event loop hands it to this thread
 once; the thread runs it with no hand-offs at all, on SQLAlchemy's ``pysqlite`` driver. Writes that
-arrive while a transaction commits wait in a queue, and the thread then runs all of them in ONE
-transaction, each inside its own savepoint (group commit): a write that fails rolls back alone and
-its caller gets its exception; the others commit together, one ``fsync`` for all. Nobody waits for a
-group to fill: a write that finds the thread idle starts at once.
+arrive while a transaction commits wait in a queue, and the thread then runs all of them, in arrival
+order, in ONE transaction (group commit): one ``BEGIN``, one ``COMMIT`` and one ``fsync`` for all, and
+work left for the transaction's end (the trend aggregate's upserts) done once for the group. Nobody
+waits for a group to fill: a write that finds the thread idle starts at once.
 
-Every caller is answered only after the ``COMMIT`` returned, so a ``201`` still means the ticket is on
-disk. If the ``COMMIT`` itself fails, every write of the group fails with that error and nothing of
-the group is stored.
+Each write stays atomic on its own. If any write of a group raises (a conflict, a lifecycle error),
+or the ``COMMIT`` fails, the whole transaction rolls back and the group runs again one write per
+transaction, in the same order: every caller then gets exactly what it would have got alone. Failures
+are rare, so this costs less than a savepoint around every write.
+
+Every caller is answered only after its ``COMMIT`` returned, so a ``201`` still means the ticket is on
+disk.
 """
 
 from __future__ import annotations
@@ -25,17 +29,19 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
 
-__all__ = ["MAX_GROUP", "SqliteWriter", "Work"]
+__all__ = ["MAX_GROUP", "Runner", "SqliteWriter", "Work"]
 
 T = TypeVar("T")
 Work = Callable[[sa.Connection], T]
 """A write transaction's body: runs on a connection already in a transaction; never commits."""
+Runner = Callable[[sa.Connection, Sequence[Work[Any]]], list[Any]]
+"""Runs writes one after another in the connection's open transaction; their results, in order."""
 
 MAX_GROUP = 256
 """At most this many writes share one transaction, so one group never holds the lock for long."""
@@ -50,14 +56,15 @@ class _Job:
 class SqliteWriter:
     """The thread that owns the write connection; started by the first write, stopped by :meth:`close`."""
 
-    def __init__(self, engine: sa.Engine, *, max_group: int = MAX_GROUP) -> None:
+    def __init__(self, engine: sa.Engine, run: Runner, *, max_group: int = MAX_GROUP) -> None:
         self._engine = engine
+        self._run_writes = run
         self._max_group = max_group
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
         self.groups = 0
-        """Transactions committed or rolled back so far (for tests and benchmarks)."""
+        """Transactions begun so far (for tests and benchmarks)."""
 
     async def submit(self, work: Work[T]) -> T:
         """Run ``work`` in the writer thread and return its result once its transaction committed."""
@@ -118,23 +125,20 @@ class SqliteWriter:
         return group, False
 
     def _commit(self, conn: sa.Connection, group: list[_Job]) -> None:
-        results: list[tuple[bool, Any]] = []
+        self.groups += 1
         try:
             with conn.begin():
-                if len(group) == 1:
-                    results.append((True, group[0].work(conn)))
-                else:
-                    for job in group:
-                        try:
-                            with conn.begin_nested():
-                                results.append((True, job.work(conn)))
-                        except Exception as error:  # the job's own failure: only its savepoint is undone
-                            results.append((False, error))
-        except Exception as error:  # the transaction failed as a whole: nothing of the group is stored
-            results = [(False, error)] * len(group)
-        finally:
-            self.groups += 1
-        for job, (ok, value) in zip(group, results, strict=True):
+                results = self._run_writes(conn, [job.work for job in group])
+        except Exception as error:
+            if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
+                for job in group:
+                    self._commit(conn, [job])
+                return
+            results = [error]
+            ok = False
+        else:
+            ok = True
+        for job, value in zip(group, results, strict=True):
             _answer(job.future, ok, value)
 
 

@@ -1,0 +1,148 @@
+"""SQLite's writer thread: writes that wait commit together, and each stays atomic on its own.
+
+The writer is held busy on purpose (a write that waits for an event) so that the writes submitted
+meanwhile are certain to form one group; nothing here depends on timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from feedback_service.store import Database, open_database
+from feedback_service.store.writer import SqliteWriter, Work
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A write's own failure, raised after it wrote something."""
+
+
+def run(tmp_path: Path, scenario: Callable[[Database], Awaitable[T]]) -> T:
+    """``scenario`` on a fresh store with a ``notes`` table, in one event loop."""
+
+    async def main() -> T:
+        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'writer.db'}")
+        try:
+            await db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+            return await scenario(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def writer_of(db: Database) -> SqliteWriter:
+    writer = db._sqlite_writer
+    assert writer is not None
+    return writer
+
+
+def insert(note: int, *, then_fail: bool = False) -> Work[int]:
+    def work(conn: sa.Connection) -> int:
+        conn.exec_driver_sql("INSERT INTO notes (id) VALUES (?)", (note,))
+        if then_fail:
+            raise Refused(note)
+        return note
+
+    return work
+
+
+async def stored(db: Database) -> list[int]:
+    async with db.reading() as conn:
+        return list((await conn.exec_driver_sql("SELECT id FROM notes ORDER BY id")).scalars())
+
+
+async def while_busy(db: Database, works: list[Work[int]]) -> tuple[list[object], int]:
+    """Submit ``works`` while the writer is held in another write; their outcomes and the groups used."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(conn: sa.Connection) -> None:
+        started.set()
+        release.wait(10)
+
+    blocker = asyncio.ensure_future(db.write(hold))
+    assert await asyncio.to_thread(started.wait, 10)
+    before = writer_of(db).groups
+    tasks = [asyncio.ensure_future(db.write(w)) for w in works]
+    await asyncio.sleep(0)  # every task runs up to its submitted write
+    release.set()
+    await blocker
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    return list(outcomes), writer_of(db).groups - before
+
+
+def test_writes_that_wait_share_one_commit(tmp_path: Path) -> None:
+    """Ten writes submitted while the writer is busy are committed in one transaction, in order."""
+
+    async def scenario(db: Database) -> None:
+        outcomes, groups = await while_busy(db, [insert(n) for n in range(10)])
+        assert outcomes == list(range(10))
+        assert groups == 1
+        assert await stored(db) == list(range(10))
+
+    run(tmp_path, scenario)
+
+
+def test_a_failing_write_fails_alone_and_leaves_nothing(tmp_path: Path) -> None:
+    """In a group, a write that raises after writing keeps nothing; the others are stored all the same."""
+
+    async def scenario(db: Database) -> None:
+        outcomes, groups = await while_busy(db, [insert(1), insert(2, then_fail=True), insert(3)])
+        assert outcomes[0] == 1 and outcomes[2] == 3
+        assert isinstance(outcomes[1], Refused)
+        assert groups == 1 + 3  # the group, rolled back, then each write alone
+        assert await stored(db) == [1, 3]
+
+    run(tmp_path, scenario)
+
+
+def test_a_constraint_violation_reaches_its_caller_only(tmp_path: Path) -> None:
+    """A duplicate key in a group is the duplicate's IntegrityError, and the first insert stands."""
+
+    async def scenario(db: Database) -> None:
+        outcomes, _ = await while_busy(db, [insert(7), insert(7), insert(8)])
+        assert outcomes[0] == 7 and outcomes[2] == 8
+        assert isinstance(outcomes[1], IntegrityError)
+        assert await stored(db) == [7, 8]
+
+    run(tmp_path, scenario)
+
+
+def test_a_write_that_finds_the_writer_idle_runs_alone(tmp_path: Path) -> None:
+    """No waiting for a group to fill: one write at a time is one transaction each."""
+
+    async def scenario(db: Database) -> None:
+        before = writer_of(db).groups
+        for n in range(5):
+            assert await db.write(insert(n)) == n
+        assert writer_of(db).groups - before == 5
+
+    run(tmp_path, scenario)
+
+
+def test_dispose_finishes_queued_writes(tmp_path: Path) -> None:
+    """Writes already submitted are committed before the writer stops."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'closing.db'}"
+
+    async def submit_then_close() -> list[int]:
+        db = open_database(url)
+        await db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        tasks = [asyncio.ensure_future(db.write(insert(n))) for n in range(20)]
+        await asyncio.sleep(0)  # every task runs up to its submitted write
+        await db.dispose()
+        assert [await t for t in tasks] == list(range(20))
+        reopened = open_database(url)
+        try:
+            return await stored(reopened)
+        finally:
+            await reopened.dispose()
+
+    assert asyncio.run(submit_then_close()) == list(range(20))
