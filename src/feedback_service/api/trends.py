@@ -12,19 +12,22 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, QueryParameter
 
 from digitransform.domain import Barrier, DigitalService, local_date
 from digitransform.trends import TicketFilter
 from feedback_service import trends
+from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.security import require_role
-from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.principal import Role
 from feedback_service.context import ServiceContext
 
-__all__ = ["TrendsController", "csv_response", "wants_csv"]
+__all__ = ["TrendsController", "csv_response", "trend_filter", "wants_csv"]
 
 CSV = "text/csv; charset=utf-8"
 
@@ -67,14 +70,28 @@ def _date(name: str, text: str | None, default: dt.date) -> dt.date:
         raise bad(name, f"expected a date like 2026-03-01, got {text!r}") from None
 
 
-def _where(
-    commune: str | None,
-    village: str | None,
-    team: str | None,
-    service: DigitalService | None,
-    category: Barrier | None,
+def trend_filter(
+    commune: Annotated[
+        str | None, QueryParameter(description="Only this commune (within your scope).")
+    ] = None,
+    village: Annotated[str | None, QueryParameter(description="Only this village.")] = None,
+    team: Annotated[str | None, QueryParameter(description="Only this team's tickets.")] = None,
+    service: FromQuery[DigitalService | None] = None,
+    category: FromQuery[Barrier | None] = None,
 ) -> TicketFilter:
+    """The ``where`` of every trend endpoint: which tickets count (the caller's scope still applies)."""
     return TicketFilter(communes=commune, villages=village, teams=team, services=service, category=category)
+
+
+Where = NamedDependency[TicketFilter]
+"""A handler parameter named ``where``: the tickets the query's filters keep."""
+From = Annotated[str | None, QueryParameter(name="from", description="First local day, 2026-03-01.")]
+To = Annotated[str | None, QueryParameter(description="Last local day, 2026-03-29 (default: today).")]
+GroupBy = Annotated[
+    str | None,
+    QueryParameter(description="category, service, commune, village or team; none for one series."),
+]
+Format = Annotated[str | None, QueryParameter(description="csv or json (also Accept: text/csv).")]
 
 
 def _run_errors(exc: ValueError) -> ProblemError:
@@ -89,6 +106,7 @@ class TrendsController(Controller):
 
     path = "/api/v1/trends"
     tags = ("trends",)
+    dependencies = {"where": Provide(trend_filter, sync_to_thread=False)}  # noqa: RUF012 (Litestar's own shape)
 
     def _today(self, ctx: ServiceContext) -> dt.date:
         return local_date(ctx.now())
@@ -97,22 +115,19 @@ class TrendsController(Controller):
     async def unresolved(
         self,
         request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        principal: Principal,
-        period: str = "week",
-        to: str | None = None,
-        group_by: str | None = None,
-        commune: str | None = None,
-        village: str | None = None,
-        team: str | None = None,
-        service: DigitalService | None = None,
-        category: Barrier | None = None,
-        format: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        where: Where,
+        period: Annotated[str, QueryParameter(description="day, week or month.")] = "week",
+        from_: From = None,
+        to: To = None,
+        group_by: GroupBy = None,
+        format: Format = None,
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         last = _date("to", to, self._today(ctx))
-        first = _date("from", request.query_params.get("from"), last - dt.timedelta(weeks=12))
+        first = _date("from", from_, last - dt.timedelta(weeks=12))
         if last < first:
             raise bad("to", f"{last} precedes from: {first}")
         try:
@@ -123,7 +138,7 @@ class TrendsController(Controller):
                 first,
                 last,
                 group_by,
-                _where(commune, village, team, service, category),
+                where,
             )
         except ValueError as exc:
             raise _run_errors(exc) from None
@@ -148,16 +163,15 @@ class TrendsController(Controller):
     async def ageing(
         self,
         request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        principal: Principal,
-        at: str | None = None,
-        group_by: str | None = None,
-        commune: str | None = None,
-        village: str | None = None,
-        team: str | None = None,
-        service: DigitalService | None = None,
-        category: Barrier | None = None,
-        format: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        where: Where,
+        at: Annotated[
+            str | None,
+            QueryParameter(description="A local day (its end) or an aware moment (default: now)."),
+        ] = None,
+        group_by: GroupBy = None,
+        format: Format = None,
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
@@ -173,7 +187,7 @@ class TrendsController(Controller):
                 principal.ticket_scope(ctx.tree),
                 moment,
                 group_by,
-                _where(commune, village, team, service, category),
+                where,
             )
         except ValueError as exc:
             raise _run_errors(exc) from None
@@ -187,21 +201,18 @@ class TrendsController(Controller):
     async def resolution_times(
         self,
         request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        principal: Principal,
-        to: str | None = None,
-        group_by: str | None = None,
-        commune: str | None = None,
-        village: str | None = None,
-        team: str | None = None,
-        service: DigitalService | None = None,
-        category: Barrier | None = None,
-        format: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        where: Where,
+        from_: From = None,
+        to: To = None,
+        group_by: GroupBy = None,
+        format: Format = None,
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         last = _date("to", to, self._today(ctx))
-        first = _date("from", request.query_params.get("from"), last - dt.timedelta(days=89))
+        first = _date("from", from_, last - dt.timedelta(days=89))
         try:
             times = await trends.resolution_times(
                 ctx.db,
@@ -209,7 +220,7 @@ class TrendsController(Controller):
                 first,
                 last,
                 group_by,
-                _where(commune, village, team, service, category),
+                where,
             )
         except ValueError as exc:
             raise _run_errors(exc) from None
@@ -224,27 +235,24 @@ class TrendsController(Controller):
     async def summary(
         self,
         request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        principal: Principal,
-        to: str | None = None,
-        commune: str | None = None,
-        village: str | None = None,
-        team: str | None = None,
-        service: DigitalService | None = None,
-        category: Barrier | None = None,
-        format: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        where: Where,
+        from_: From = None,
+        to: To = None,
+        format: Format = None,
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         last = _date("to", to, self._today(ctx))
-        first = _date("from", request.query_params.get("from"), last - dt.timedelta(days=29))
+        first = _date("from", from_, last - dt.timedelta(days=29))
         try:
             headline = await trends.summary(
                 ctx.db,
                 principal.ticket_scope(ctx.tree),
                 first,
                 last,
-                _where(commune, village, team, service, category),
+                where,
             )
         except ValueError as exc:
             raise _run_errors(exc) from None
@@ -257,12 +265,12 @@ class TrendsController(Controller):
     async def communes(
         self,
         request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        principal: Principal,
-        at: str | None = None,
-        service: DigitalService | None = None,
-        category: Barrier | None = None,
-        format: str | None = None,
+        ctx: Ctx,
+        principal: Caller,
+        at: Annotated[str | None, QueryParameter(description="A local day (default: today).")] = None,
+        service: FromQuery[DigitalService | None] = None,
+        category: FromQuery[Barrier | None] = None,
+        format: Format = None,
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
@@ -273,7 +281,7 @@ class TrendsController(Controller):
             day,
             ctx.tree,
             trends.cached_households(ctx.settings, ctx.tree),
-            _where(None, None, None, service, category),
+            TicketFilter(services=service, category=category),
         )
         rows = [c.to_dict() for c in ranking]
         if not as_csv:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from litestar import Router
 from litestar.config.app import AppConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
