@@ -394,3 +394,14 @@ def test_a_date_with_non_ascii_digits_is_asked_for_in_the_written_form() -> None
         "$.founded",
         "expected a date as YYYY-MM-DD, got '２０25-07-01'",
     )
+
+
+def test_units_codes_longer_than_the_caller_keeps_are_named_on_their_lines() -> None:
+    """``max_code_length``: every code too long for the caller's store is an error on its line."""
+    long_village = "AG001-" + "9" * 30
+    text = UNITS + f"{long_village},Ấp Dài,village,AG001\n"
+    assert long_village in load_tree(io.StringIO(text))  # no limit: accepted
+    with pytest.raises(FormatErrors) as caught:
+        load_tree(io.StringIO(text), max_code_length=32)
+    assert [(e.line, e.path) for e in caught.value.errors] == [(9, "$.code")]
+    assert "36 characters; codes of at most 32 are accepted" in str(caught.value)

@@ -13,6 +13,7 @@ from digitransform.formats import load_tree
 from feedback_service.auth.tokens import TokenCache
 from feedback_service.settings import DEMO_UNITS, Settings
 from feedback_service.store.database import Database, open_database
+from feedback_service.store.tables import UNIT
 
 __all__ = ["ServiceContext", "load_units", "utc_now"]
 
@@ -26,11 +27,13 @@ def load_units(settings: Settings) -> AdminTree:
     """The administrative tree the service checks villages and scopes against.
 
     ``FEEDBACK_UNITS=demo`` plans the demo province in memory (no file); anything else is read as a
-    ``units.csv`` and a bad file raises :class:`~digitransform.formats.FormatError` naming the line.
+    ``units.csv`` and a bad file raises :class:`~digitransform.formats.FormatError` naming the line,
+    including a code longer than the store's unit columns hold (PostgreSQL would refuse the first
+    ticket in such a unit; better to say so at start).
     """
     if settings.units == DEMO_UNITS:
         return AdminTree.from_units(demo_units(settings.demo_households, settings.demo_seed))
-    return load_tree(Path(settings.units))
+    return load_tree(Path(settings.units), max_code_length=UNIT)
 
 
 @attrs.define

@@ -181,3 +181,19 @@ def test_demo_is_seeded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         return asyncio.run(read())
 
     assert ids("a.db") == ids("b.db")
+
+
+def test_a_unit_code_too_long_for_the_store_is_refused_at_start(
+    capsys: pytest.CaptureFixture[str], tmp_db: str, tmp_path: Path
+) -> None:
+    """A units file whose code the store cannot hold stops the command with the file, line and field."""
+    path = tmp_path / "units.csv"
+    write_units_csv(list(small_tree()), path)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"C1-{'x' * 40},Ấp Dài,village,C1\n")
+    status, out, err = _run(
+        capsys, "tokens", "create", "--role", "official", "--scope", "P",
+        "--database-url", tmp_db, "--units", str(path),
+    )  # fmt: skip
+    assert status == 2 and out == ""
+    assert "units.csv:" in err and "$.code: 43 characters; codes of at most 32 are accepted" in err

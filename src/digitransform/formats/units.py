@@ -76,14 +76,28 @@ def read_units_csv(src: Source) -> list[AdminUnit]:
     return [unit for _, unit in units]
 
 
-def load_tree(units_csv: Source) -> AdminTree:
+def load_tree(units_csv: Source, *, max_code_length: int | None = None) -> AdminTree:
     """The validated tree of a ``units.csv``.
 
     Every problem of the tree (a duplicate code, a missing parent, a parent of the wrong level, a
     cycle, not exactly one province) becomes a :class:`FormatError` on the line of the unit concerned,
-    all raised together as :class:`FormatErrors`.
+    all raised together as :class:`FormatErrors`. ``max_code_length`` is the longest code the caller
+    can keep (a database column, say): a longer one is an error on its line, before anything is built.
     """
     source, units = _read(units_csv)
+    if max_code_length is not None:
+        too_long = [
+            FormatError(
+                f"{len(unit.code)} characters; codes of at most {max_code_length} are accepted",
+                source=source,
+                line=line,
+                path="$.code",
+            )
+            for line, unit in units
+            if len(unit.code) > max_code_length
+        ]
+        if too_long:
+            raise FormatErrors(too_long)
     try:
         return AdminTree.from_units(unit for _, unit in units)
     except AdminTreeError as exc:

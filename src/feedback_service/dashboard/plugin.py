@@ -7,9 +7,9 @@ from pathlib import Path
 
 from litestar import Router
 from litestar.config.app import AppConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.plugins import InitPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
