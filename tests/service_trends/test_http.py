@@ -163,6 +163,21 @@ def test_bad_parameters_are_problems(http: tuple[TestClient[Litestar], dict[str,
         assert response.json()["errors"][0]["path"] == name
 
 
+def test_a_window_that_ends_before_it_starts_is_a_problem(
+    http: tuple[TestClient[Litestar], dict[str, str]],
+) -> None:
+    """Every endpoint over a window refuses from after to, naming ``to``, instead of an empty answer."""
+    client, tokens = http
+    for endpoint in ("unresolved", "resolution-times", "summary"):
+        response = client.get(
+            f"/api/v1/trends/{endpoint}",
+            params={"from": "2026-03-10", "to": "2026-03-01"},
+            headers=auth(tokens["province"]),
+        )
+        assert response.status_code == 400, (endpoint, response.text)
+        assert response.json()["errors"][0]["path"] == "to"
+
+
 def test_csv_export(http: tuple[TestClient[Litestar], dict[str, str]]) -> None:
     """Every trend endpoint answers CSV with ?format=csv or Accept: text/csv."""
     client, tokens = http

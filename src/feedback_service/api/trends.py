@@ -111,6 +111,16 @@ class TrendsController(Controller):
     def _today(self, ctx: ServiceContext) -> dt.date:
         return local_date(ctx.now())
 
+    def _window(
+        self, ctx: ServiceContext, from_: str | None, to: str | None, span: dt.timedelta
+    ) -> tuple[dt.date, dt.date]:
+        """``from``..``to`` as local days; ``to`` defaults to today and ``from`` to ``span`` before it."""
+        last = _date("to", to, self._today(ctx))
+        first = _date("from", from_, last - span)
+        if last < first:
+            raise bad("to", f"{last} precedes from: {first}")
+        return first, last
+
     @get("/unresolved", summary="The unresolved backlog per period and group (JSON or CSV)")
     async def unresolved(
         self,
@@ -126,10 +136,7 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
-        last = _date("to", to, self._today(ctx))
-        first = _date("from", from_, last - dt.timedelta(weeks=12))
-        if last < first:
-            raise bad("to", f"{last} precedes from: {first}")
+        first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
         try:
             trend = await trends.unresolved_trend(
                 ctx.db,
@@ -211,8 +218,7 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
-        last = _date("to", to, self._today(ctx))
-        first = _date("from", from_, last - dt.timedelta(days=89))
+        first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
         try:
             times = await trends.resolution_times(
                 ctx.db,
@@ -244,8 +250,7 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
-        last = _date("to", to, self._today(ctx))
-        first = _date("from", from_, last - dt.timedelta(days=29))
+        first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
         try:
             headline = await trends.summary(
                 ctx.db,
