@@ -33,7 +33,6 @@ import io
 import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 HOST = "127.0.0.1"
 BATCH_SIZE = 100
@@ -192,6 +193,13 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=30, help="time limit of each phase")
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="measure on PostgreSQL instead (postgresql+asyncpg://user@host/db): a fresh database "
+        "bench_intake_<pid> is created beside the one named, and dropped afterwards",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -200,6 +208,16 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="intake-"))
     database_url = f"sqlite+aiosqlite:///{work / 'intake.db'}"
+    if args.postgres:
+        database_url = _fresh_postgres(args.postgres)
+    try:
+        return _measure(args, work, database_url)
+    finally:
+        if args.postgres:
+            _drop_postgres(database_url)
+
+
+def _measure(args: argparse.Namespace, work: Path, database_url: str) -> int:
     token = _token(database_url)
     port = _free_port()
     env = {
@@ -219,7 +237,7 @@ def main() -> int:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(args.workers),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -259,25 +277,64 @@ def main() -> int:
         server.terminate()
         _, server_log = server.communicate(timeout=30)
     status = _report(results, args)
-    status = max(status, _check_stored(work / "intake.db", results))
+    status = max(status, _check_stored(database_url, results))
     if status and server_log:
         print("\nserver log (tail):\n" + "\n".join(server_log.decode("utf-8", "replace").splitlines()[-30:]))
     return status
 
 
-def _check_stored(database: Path, results: dict[str, Any]) -> int:
-    """Every ticket answered 201 is in the file after the server stopped: none lost, none twice."""
+def _check_stored(database_url: str, results: dict[str, Any]) -> int:
+    """Every ticket answered 201 is in the database after the server stopped: none lost, none twice."""
     acknowledged = (
         sum(results[p]["requests"] for p in ("warmup", "intake")) + results["batch"]["requests"] * BATCH_SIZE
     )
-    with contextlib.closing(sqlite3.connect(database)) as conn:
-        (stored,) = conn.execute("SELECT count(*) FROM tickets").fetchone()
-        (opened,) = conn.execute("SELECT sum(opened) FROM trend_days WHERE category = '*'").fetchone()
+    stored, opened = asyncio.run(
+        _scalars(
+            database_url,
+            "SELECT count(*) FROM tickets",
+            "SELECT sum(opened) FROM trend_days WHERE category = '*'",
+        )
+    )
     print(
         f"stored tickets: {stored:,} of {acknowledged:,} acknowledged; "
         f"opened in the trend aggregate: {opened:,}"
     )
     return 0 if stored == acknowledged == opened else 1
+
+
+def _fresh_postgres(url: str) -> str:
+    parsed = sa.make_url(url)
+    name = f"bench_intake_{os.getpid()}"
+    asyncio.run(_postgres_statements(url, [f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"']))
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(url: str) -> None:
+    name = sa.make_url(url).database
+    asyncio.run(_postgres_statements(url, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+async def _scalars(url: str, *queries: str) -> list[Any]:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return [(await conn.execute(sa.text(q))).scalar_one() for q in queries]
+    finally:
+        await engine.dispose()
+
+
+async def _postgres_statements(url: str, statements: list[str]) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
 
 
 def _report(results: dict[str, Any], args: argparse.Namespace) -> int:

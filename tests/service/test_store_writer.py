@@ -1,24 +1,29 @@
-"""SQLite's writer thread: writes that wait commit together, and each stays atomic on its own.
+"""The writers: writes that wait commit together, and each stays atomic on its own.
 
-The writer is held busy on purpose (a write that waits for an event) so that the writes submitted
-meanwhile are certain to form one group; nothing here depends on timing.
+SQLite's writer thread is held busy on purpose (a write that waits for an event) so that the writes
+submitted meanwhile are certain to form one group; on PostgreSQL, writes submitted in one turn of the
+event loop are. Nothing here depends on timing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 import sqlalchemy as sa
+from service_api import own_postgres_database
 from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store import Database, open_database
-from feedback_service.store.writer import SqliteWriter, Work
+from feedback_service.store.writer import PooledWriter, SqliteWriter, Work
 
 T = TypeVar("T")
+POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 
 
 class Refused(Exception):
@@ -40,14 +45,14 @@ def run(tmp_path: Path, scenario: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def writer_of(db: Database) -> SqliteWriter:
-    writer = db._sqlite_writer
-    assert writer is not None
+    writer = db._writer
+    assert isinstance(writer, SqliteWriter)
     return writer
 
 
 def insert(note: int, *, then_fail: bool = False) -> Work[int]:
     def work(conn: sa.Connection) -> int:
-        conn.exec_driver_sql("INSERT INTO notes (id) VALUES (?)", (note,))
+        conn.execute(sa.text("INSERT INTO notes (id) VALUES (:id)"), {"id": note})
         if then_fail:
             raise Refused(note)
         return note
@@ -146,3 +151,69 @@ def test_dispose_finishes_queued_writes(tmp_path: Path) -> None:
             await reopened.dispose()
 
     assert asyncio.run(submit_then_close()) == list(range(20))
+
+
+# --- PostgreSQL: the pooled writer groups the writes submitted while none of its transactions runs ---
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("FEEDBACK_TEST_POSTGRES_URL is not set")
+    return own_postgres_database(POSTGRES_URL, "writer")
+
+
+def run_pg(url: str, scenario: Callable[[Database], Awaitable[T]]) -> T:
+    """``scenario`` on ``url`` with a fresh ``notes`` table, in one event loop."""
+
+    async def main() -> T:
+        db = open_database(url)
+        try:
+            await db.write(lambda c: c.exec_driver_sql("DROP TABLE IF EXISTS notes"))
+            await db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+            return await scenario(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def pooled_writer_of(db: Database) -> PooledWriter:
+    writer = db._writer
+    assert isinstance(writer, PooledWriter)
+    return writer
+
+
+async def at_once(db: Database, works: list[Work[int]]) -> tuple[list[object], int]:
+    """Submit ``works`` in one turn of the event loop; their outcomes and the transactions used."""
+    before = pooled_writer_of(db).groups
+    outcomes = await asyncio.gather(*(db.write(w) for w in works), return_exceptions=True)
+    return list(outcomes), pooled_writer_of(db).groups - before
+
+
+@pytest.mark.postgres
+def test_postgres_writes_submitted_together_share_one_commit(postgres_url: str) -> None:
+    """Ten writes submitted in one turn of the event loop are one transaction, in order."""
+
+    async def scenario(db: Database) -> None:
+        outcomes, groups = await at_once(db, [insert(n) for n in range(10)])
+        assert outcomes == list(range(10))
+        assert groups == 1
+        assert await stored(db) == list(range(10))
+
+    run_pg(postgres_url, scenario)
+
+
+@pytest.mark.postgres
+def test_postgres_a_failing_write_fails_alone(postgres_url: str) -> None:
+    """A write that raises after writing (or a duplicate key, which aborts the transaction) fails alone."""
+
+    async def scenario(db: Database) -> None:
+        works = [insert(1), insert(2, then_fail=True), insert(1), insert(3)]
+        outcomes, groups = await at_once(db, works)
+        assert outcomes[0] == 1 and outcomes[3] == 3
+        assert isinstance(outcomes[1], Refused) and isinstance(outcomes[2], IntegrityError)
+        assert groups == 1 + 4  # the group, rolled back, then each write alone
+        assert await stored(db) == [1, 3]
+
+    run_pg(postgres_url, scenario)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
-from feedback_service.store.writer import SqliteWriter, Work
+from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
 __all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseUrlError", "open_database", "run_writes"]
 
@@ -49,10 +49,10 @@ class DatabaseUrlError(ValueError):
 
 @attrs.define
 class Database:
-    """The engine for reads, and where writes run: the SQLite writer thread, or the same pool."""
+    """The engine for reads, and the writer that runs write transactions (group commit on both stores)."""
 
     engine: AsyncEngine
-    _sqlite_writer: SqliteWriter | None = None
+    _writer: Writer
 
     @property
     def dialect(self) -> str:
@@ -71,16 +71,11 @@ class Database:
         ``work`` gets a synchronous :class:`sqlalchemy.Connection` already in the transaction and must
         not commit; if it raises, nothing it wrote is kept and the exception comes out here.
         """
-        if self._sqlite_writer is not None:
-            return await self._sqlite_writer.submit(work)
-        async with self.engine.begin() as conn:
-            results = await conn.run_sync(run_writes, [work])
-        return cast(T, results[0])
+        return await self._writer.submit(work)
 
     async def dispose(self) -> None:
         """Finish queued writes and close every connection."""
-        if self._sqlite_writer is not None:
-            await self._sqlite_writer.close()
+        await self._writer.close()
         await self.engine.dispose()
 
 
@@ -106,7 +101,8 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
     if parsed.get_backend_name() != "sqlite":
         options.update(pool_size=pool_size, max_overflow=pool_size)
-        return Database(create_async_engine(parsed, **options))
+        engine = create_async_engine(parsed, **options)
+        return Database(engine, PooledWriter(engine, run_writes))
     if parsed.database in (None, "", ":memory:"):
         raise DatabaseUrlError("an in-memory SQLite database is not shared between connections; use a file")
     # Readers on aiosqlite, many at once; the writer on the synchronous driver, in its own thread.

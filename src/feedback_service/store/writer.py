@@ -25,6 +25,7 @@ disk.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import queue
@@ -34,8 +35,9 @@ from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["MAX_GROUP", "Runner", "SqliteWriter", "Work"]
+__all__ = ["MAX_GROUP", "PooledWriter", "Runner", "SqliteWriter", "Work", "Writer"]
 
 T = TypeVar("T")
 Work = Callable[[sa.Connection], T]
@@ -53,7 +55,22 @@ class _Job:
     future: asyncio.Future[Any]
 
 
-class SqliteWriter:
+class Writer(abc.ABC):
+    """Where a store's write transactions run."""
+
+    groups: int
+    """Transactions begun so far (for tests and benchmarks)."""
+
+    @abc.abstractmethod
+    async def submit(self, work: Work[T]) -> T:
+        """Run ``work`` in a write transaction; its result once that committed."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish the writes already submitted and let go of the connection."""
+
+
+class SqliteWriter(Writer):
     """The thread that owns the write connection; started by the first write, stopped by :meth:`close`."""
 
     def __init__(self, engine: sa.Engine, run: Runner, *, max_group: int = MAX_GROUP) -> None:
@@ -140,6 +157,78 @@ class SqliteWriter:
             ok = True
         for job, value in zip(group, results, strict=True):
             _answer(job.future, ok, value)
+
+
+class PooledWriter(Writer):
+    """Group commit on PostgreSQL: writes that arrive while a transaction runs share the next one.
+
+    Every ticket change adds to the same few aggregate rows (this week's province total, say), so
+    concurrent transactions queue on those rows' locks anyway, each holding them through its own
+    ``COMMIT``. Here a worker runs few write transactions at a time, each with everything waiting,
+    on a pooled connection (``AsyncConnection.run_sync``), with the same rule as
+    :class:`SqliteWriter`: if any write of a group raises, the group runs again write by write.
+    ``concurrency`` transactions (two) may run at once, so a large batch does not hold up the rest;
+    workers in other processes run side by side too, and PostgreSQL's row locks keep them apart (the
+    aggregate's rows are written in key order, so they cannot deadlock; should two groups lock the
+    same tickets in opposite orders, PostgreSQL aborts one and it runs again write by write).
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, run: Runner, *, max_group: int = MAX_GROUP, concurrency: int = 2
+    ) -> None:
+        self._engine = engine
+        self._run_writes = run
+        self._max_group = max_group
+        self._concurrency = concurrency
+        self._waiting: list[_Job] = []
+        self._drains: set[asyncio.Task[None]] = set()
+        self.groups = 0
+        """Transactions begun so far (for tests and benchmarks)."""
+
+    async def submit(self, work: Work[T]) -> T:
+        """Run ``work`` in the next write transaction; its result once that committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Job(work, future))
+        # Pruned here rather than by a done-callback: a callback may never run if its event loop
+        # closes first (a command-line tool runs one loop per step).
+        self._drains = {d for d in self._drains if not d.done()}
+        if len(self._drains) < self._concurrency:
+            # A task of its own: a caller that goes away does not take the others' transaction with it.
+            self._drains.add(asyncio.ensure_future(self._run()))
+        return await future
+
+    async def close(self) -> None:
+        """Wait for the writes already submitted."""
+        running = [d for d in self._drains if not d.done()]
+        self._drains = set()
+        if running:
+            await asyncio.gather(*(asyncio.shield(d) for d in running))
+
+    async def _run(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+            await self._commit(group)
+
+    async def _commit(self, group: list[_Job]) -> None:
+        self.groups += 1
+        try:
+            async with self._engine.begin() as conn:
+                results = await conn.run_sync(self._run_writes, [job.work for job in group])
+        except Exception as error:
+            if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
+                for job in group:
+                    await self._commit([job])
+                return
+            results = [error]
+            ok = False
+        else:
+            ok = True
+        for job, value in zip(group, results, strict=True):
+            if not job.future.done():
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
 
 
 def _answer(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
