@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import attrs
 import pytest
@@ -16,6 +17,7 @@ from digitransform.domain import (
     Household,
     InternetAccess,
     Resident,
+    RoleCounts,
     ServiceReport,
     Team,
     TeamRole,
@@ -298,3 +300,20 @@ def test_generated_reports_are_for_the_province_or_a_commune(case: tuple[AdminTr
     assert tree[report.unit].level in (P, C)
     assert report.period_start <= report.period_end
     assert 0 <= report.resolved_late <= report.resolved_total
+
+
+def test_a_teams_role_counts_cannot_be_changed_in_place() -> None:
+    """A frozen team stays frozen: its roles are read-only, so the members check cannot be bypassed."""
+    team = Team(
+        "T1", "C1", ("V1",), members=3, founded=dt.date(2024, 5, 1),
+        roles={TeamRole.LEADER: 1, TeamRole.POLICE: 1},
+    )  # fmt: skip
+    with pytest.raises(TypeError):
+        team.roles[TeamRole.VOLUNTEER] = 9  # type: ignore[index]
+    assert team.roles == {TeamRole.POLICE: 1, TeamRole.LEADER: 1}
+    assert isinstance(team.roles, RoleCounts)
+    assert pickle.loads(pickle.dumps(team)) == team
+    assert len({team, attrs.evolve(team)}) == 1  # hashable, roles included
+    assert hash(RoleCounts({TeamRole.LEADER: 1})) != hash(RoleCounts({TeamRole.LEADER: 2}))
+    with pytest.raises(ValueError, match="more than the 3 members"):
+        attrs.evolve(team, roles={TeamRole.VOLUNTEER: 4})

@@ -21,7 +21,7 @@ from digitransform.domain.periods import (
     periods_between,
 )
 from digitransform.domain.service_reports import ServiceReport
-from digitransform.domain.teams import Team, TeamRole, check_team
+from digitransform.domain.teams import RoleCounts, Team, TeamRole, check_team
 from digitransform.domain.tickets import (
     LifecycleError,
     Ticket,
@@ -60,6 +60,7 @@ __all__ = [
     "PeriodKind",
     "Resident",
     "ResolutionType",
+    "RoleCounts",
     "ServiceReport",
     "Team",
     "TeamRole",

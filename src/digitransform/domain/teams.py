@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
 from digitransform.domain.units import AdminLevel, AdminTree
 
-__all__ = ["Team", "TeamRole", "check_team"]
+__all__ = ["RoleCounts", "Team", "TeamRole", "check_team"]
 
 
 class TeamRole(enum.Enum):
@@ -28,6 +28,53 @@ class TeamRole(enum.Enum):
     VILLAGE_HEAD = "village_head"
     TELECOM_STAFF = "telecom_staff"
     VOLUNTEER = "volunteer"
+
+
+class RoleCounts(Mapping[TeamRole, int]):
+    """How many members hold each role: a read-only mapping, so a frozen :class:`Team` stays frozen.
+
+    A plain dict inside a frozen team could be changed in place, past the validator that keeps the
+    counts within the members. Equal to any mapping with the same items (``== {...}`` works),
+    hashable, and picklable.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, counts: Mapping[TeamRole, int] | Iterable[tuple[TeamRole, int]] = ()) -> None:
+        items = dict(counts)
+        self._items: tuple[tuple[TeamRole, int], ...] = tuple(
+            sorted(items.items(), key=lambda item: list(TeamRole).index(item[0]))
+        )
+
+    def __getitem__(self, role: TeamRole) -> int:
+        for known, count in self._items:
+            if known is role:
+                return count
+        raise KeyError(role)
+
+    def __iter__(self) -> Iterator[TeamRole]:
+        return (role for role, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RoleCounts):
+            return self._items == other._items
+        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"RoleCounts({dict(self._items)!r})"
+
+    def __reduce__(self) -> tuple[type[RoleCounts], tuple[tuple[tuple[TeamRole, int], ...]]]:
+        return RoleCounts, (self._items,)
+
+
+def _role_counts(value: Mapping[TeamRole, int] | Iterable[tuple[TeamRole, int]]) -> RoleCounts:
+    return value if isinstance(value, RoleCounts) else RoleCounts(value)
 
 
 def _code(_instance: object, _attribute: object, value: str) -> None:
@@ -76,8 +123,10 @@ class Team:
     members: int = attrs.field(validator=_non_negative)
     founded: dt.date
     last_active: dt.date | None = None
-    # Not hashed: a dict cannot be, and teams must still go into sets and dict keys.
-    roles: Mapping[TeamRole, int] = attrs.field(factory=dict, validator=_roles_fit, hash=False)
+    roles: Mapping[TeamRole, int] = attrs.field(
+        factory=RoleCounts, converter=_role_counts, validator=_roles_fit
+    )
+    """Read-only (a :class:`RoleCounts`): built from any mapping of role to count."""
 
     def __attrs_post_init__(self) -> None:
         if self.last_active is not None and self.last_active < self.founded:
