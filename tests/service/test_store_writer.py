@@ -153,6 +153,60 @@ def test_dispose_finishes_queued_writes(tmp_path: Path) -> None:
     assert asyncio.run(submit_then_close()) == list(range(20))
 
 
+def test_a_write_that_raises_a_base_exception_is_answered_and_the_writer_lives_on(tmp_path: Path) -> None:
+    """SystemExit or StopIteration from a write reach its caller as a RuntimeError; later writes still run."""
+
+    def exits(conn: sa.Connection) -> int:
+        raise SystemExit(3)
+
+    def stops(conn: sa.Connection) -> int:
+        return next(iter(()))
+
+    async def scenario(db: Database) -> None:
+        for work in (exits, stops):
+            with pytest.raises(RuntimeError, match="a write raised") as caught:
+                await asyncio.wait_for(db.write(work), 10)
+            assert isinstance(caught.value.__cause__, (SystemExit, StopIteration))
+        assert await asyncio.wait_for(db.write(insert(5)), 10) == 5
+        assert await stored(db) == [5]
+
+    run(tmp_path, scenario)
+
+
+def test_a_write_submitted_while_dispose_waits_is_answered_and_dispose_returns(tmp_path: Path) -> None:
+    """Shutting down while the writer is busy and another write arrives: both finish, nothing hangs."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'late.db'}"
+
+    async def scenario() -> list[int]:
+        db = open_database(url)
+        await db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        started, release = threading.Event(), threading.Event()
+
+        def hold(conn: sa.Connection) -> int:
+            started.set()
+            release.wait(10)
+            return insert(1)(conn)
+
+        first = asyncio.ensure_future(db.write(hold))
+        assert await asyncio.to_thread(started.wait, 10)
+        closing = asyncio.ensure_future(db.dispose())
+        await asyncio.sleep(0.05)  # dispose is waiting for the busy writer
+        late = asyncio.ensure_future(db.write(insert(2)))
+        await asyncio.sleep(0.05)
+        release.set()
+        assert await asyncio.wait_for(first, 10) == 1
+        assert await asyncio.wait_for(late, 10) == 2
+        await asyncio.wait_for(closing, 10)
+        await db.dispose()
+        reopened = open_database(url)
+        try:
+            return await stored(reopened)
+        finally:
+            await reopened.dispose()
+
+    assert asyncio.run(scenario()) == [1, 2]
+
+
 # --- PostgreSQL: the pooled writer groups the writes submitted while none of its transactions runs ---
 
 

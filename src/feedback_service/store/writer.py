@@ -87,7 +87,7 @@ class SqliteWriter(Writer):
         """Run ``work`` in the writer thread and return its result once its transaction committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._guard:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="feedback-sqlite-writer", daemon=True)
                 self._thread.start()
             self._jobs.put(_Job(work, future))
@@ -96,13 +96,20 @@ class SqliteWriter(Writer):
     async def close(self) -> None:
         """Finish the queued writes, stop the thread and close its connection."""
         with self._guard:
-            thread, self._thread = self._thread, None
+            thread = self._thread
             if thread is not None:
                 self._jobs.put(None)
-        if thread is not None:
-            await asyncio.to_thread(thread.join)
-        else:
+        if thread is None:
             self._engine.dispose()
+            return
+        await asyncio.to_thread(thread.join)
+        with self._guard:
+            # A write submitted while the thread was stopping queued behind the stop; the thread it
+            # would have used is gone, so a new one serves it (the engine reopens on demand).
+            self._thread = None
+            if not self._jobs.empty():
+                self._thread = threading.Thread(target=self._run, name="feedback-sqlite-writer", daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
         conn: sa.Connection | None = None
@@ -146,7 +153,7 @@ class SqliteWriter(Writer):
         try:
             with conn.begin():
                 results = self._run_writes(conn, [job.work for job in group])
-        except Exception as error:
+        except BaseException as error:  # even SystemExit: the thread must live on to serve the others
             if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
                 for job in group:
                     self._commit(conn, [job])
@@ -232,6 +239,13 @@ class PooledWriter(Writer):
 
 
 def _answer(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if not ok and (isinstance(value, StopIteration) or not isinstance(value, Exception)):
+        # A future cannot carry StopIteration, and SystemExit or the like would stop the caller's
+        # event loop: the caller gets a RuntimeError caused by it, as inside a coroutine.
+        wrapped = RuntimeError(f"a write raised {type(value).__name__}")
+        wrapped.__cause__ = value
+        value = wrapped
+
     def settle() -> None:
         if future.done():  # the caller gave up (a closed connection); the write stands
             return
