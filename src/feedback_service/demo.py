@@ -1,6 +1,6 @@
 """Demo tickets: a few hundred plausible difficulties over the past months, worked through the lifecycle.
 
-Everything goes through the store's own mutations (:mod:`feedback_service.store.mutations`) with
+Everything goes through the service's ticket use cases (:mod:`feedback_service.services.tickets`) with
 moments in the past, so the demo database is exactly what real use would have produced: histories,
 "me too" occurrences, duplicates rejected, tickets reopened. The mix follows the field: remote and
 Khmer-majority communes meet devices, skills, age and language; wards meet accounts, portal faults
@@ -28,7 +28,7 @@ from digitransform.domain import (
 from feedback_service.auth.principal import Role
 from feedback_service.auth.tokens import issue_token
 from feedback_service.context import ServiceContext
-from feedback_service.store.mutations import add_occurrence, create_ticket, transition_ticket
+from feedback_service.services import tickets
 from feedback_service.store.records import Actor, NewOccurrence, NewTicket, Scope
 from feedback_service.store.tokens import ensure_teams
 
@@ -170,7 +170,7 @@ async def load_demo_tickets(
             observed_at=observed,
         )
         received = min(now, observed + dt.timedelta(hours=rng.choice([0.2, 1, 4, 30, 72])))
-        await create_ticket(ctx.db, ticket, actor, received)
+        await tickets.create(ctx.db, ticket, actor, received)
         done_t, done_o = await _work(ctx, rng, ticket, received, now, officials[commune.code], created)
         transitions += done_t
         occurrences += done_o
@@ -247,7 +247,7 @@ async def _work(
         clock = max(clock, moment)
         if is_transition:
             step = next(pending)
-            stored = await transition_ticket(
+            stored = await tickets.transition(
                 ctx.db, scope, ticket.id, step, expected_version=version, actor=official, now=clock
             )
             done += 1
@@ -260,6 +260,8 @@ async def _work(
                 people_affected=rng.choice([1, 1, 2, 3]),
                 observed_at=clock - dt.timedelta(hours=rng.randint(0, 48)),
             )
-            _, stored, _ = await add_occurrence(ctx.db, Scope(team=ticket.team), occurrence, team, clock)
+            _, stored, _ = await tickets.add_occurrence(
+                ctx.db, Scope(team=ticket.team), occurrence, team, clock
+            )
         version = stored.version
     return done, occurrences

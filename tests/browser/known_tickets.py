@@ -25,8 +25,9 @@ from digitransform.domain import (
     TicketHistory,
     Transition,
 )
+from feedback_service.services import tickets
 from feedback_service.settings import Settings
-from feedback_service.store import Actor, NewTicket, Scope, create_ticket, transition_ticket
+from feedback_service.store import Actor
 from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team
 
@@ -129,40 +130,10 @@ def known_histories(tree: AdminTree, count: int = 80, seed: int = 5) -> list[Tic
 
 
 async def load_histories(db: Database, histories: list[TicketHistory]) -> None:
-    """Replay ``histories`` into the store through its mutations, each change at its own moment."""
+    """Replay ``histories`` into the store through the service's use case, each change at its own moment."""
+    official = Actor("tok_test_official", "official")
     for history in histories:
         t = history.ticket
         assert t.team is not None
         await db.write(lambda conn, t=t: ensure_team(conn, t.team, t.commune, t.observed_at))
-        team_actor = Actor("tok_test_team", "team", t.team)
-        _, stored = await create_ticket(
-            db,
-            NewTicket(
-                id=t.id,
-                team=t.team,
-                commune=t.commune,
-                village=t.village,
-                categories=frozenset(t.categories),
-                service=t.service,
-                description=t.description,
-                people_affected=t.people_affected,
-                household_ref=None,
-                consent=True,
-                observed_at=t.observed_at,
-            ),
-            team_actor,
-            t.observed_at,
-        )
-        version = stored.version
-        for event in history.events:
-            assert event.transition is not None
-            stored = await transition_ticket(
-                db,
-                Scope.everything(),
-                t.id,
-                event.transition,
-                expected_version=version,
-                actor=Actor("tok_test_official", "official"),
-                now=event.at,
-            )
-            version = stored.version
+        await tickets.replay(db, history, team=Actor("tok_test_team", "team", t.team), official=official)

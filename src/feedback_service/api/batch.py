@@ -2,7 +2,7 @@
 
 A team's phone may come back to coverage with hundreds of reports. Each item is decoded and checked
 on its own, then the valid ones are stored together, each in its own savepoint
-(:func:`~feedback_service.store.mutations.create_tickets`), so one bad item never blocks the others
+(:func:`~feedback_service.services.tickets.create_many`), so one bad item never blocks the others
 and no item is half stored; the answer lists every item in input order as ``created``,
 ``replayed`` or ``rejected`` (with the problem), so the batch never half-fails silently and can
 simply be resent.
@@ -25,8 +25,8 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import id_conflict, ticket_location
 from feedback_service.api.wire import new_ticket
 from feedback_service.auth.principal import Role
+from feedback_service.services import tickets
 from feedback_service.store.errors import IdConflict
-from feedback_service.store.mutations import create_tickets
 from feedback_service.store.records import NewTicket
 
 __all__ = ["BatchController"]
@@ -58,7 +58,7 @@ class BatchController(Controller):
         now = ctx.now()
         checked = [_check(raw, i, ctx, principal, now) for i, raw in enumerate(data.tickets)]
         valid = [item for item in checked if isinstance(item, NewTicket)]
-        stored = iter(await create_tickets(ctx.db, valid, principal.actor, now))
+        stored = iter(await tickets.create_many(ctx.db, valid, principal.actor, now))
         results = []
         for item in checked:
             if isinstance(item, BatchItemResult):

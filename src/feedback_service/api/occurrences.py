@@ -13,8 +13,8 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_location
 from feedback_service.api.wire import etag, new_occurrence, occurrence_out
 from feedback_service.auth.principal import Role
+from feedback_service.services import tickets
 from feedback_service.store.errors import IdConflict, TicketNotFound
-from feedback_service.store.mutations import add_occurrence
 from feedback_service.store.records import Outcome
 
 __all__ = ["OccurrenceController"]
@@ -40,7 +40,7 @@ class OccurrenceController(Controller):
         now = ctx.now()
         new = new_occurrence(data, ticket_id, principal, now, ctx.settings.clock_skew)
         try:
-            outcome, ticket, occurrence = await add_occurrence(
+            outcome, ticket, occurrence = await tickets.add_occurrence(
                 ctx.db, principal.ticket_scope(ctx.tree), new, principal.actor, now
             )
         except TicketNotFound:

@@ -19,9 +19,9 @@ from feedback_service.api.tickets_csv import tickets_csv
 from feedback_service.api.trends import wants_csv
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
 from feedback_service.auth.principal import Role
+from feedback_service.services import tickets
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.errors import IdConflict
-from feedback_service.store.mutations import create_ticket
 from feedback_service.store.queries import TicketQuery, list_tickets, load_ticket, ticket_history
 from feedback_service.store.records import Outcome, StoredTicket
 
@@ -97,7 +97,7 @@ class TicketController(Controller):
         now = ctx.now()
         new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
         try:
-            outcome, ticket = await create_ticket(ctx.db, new, principal.actor, now)
+            outcome, ticket = await tickets.create(ctx.db, new, principal.actor, now)
         except IdConflict as exc:
             raise id_conflict(exc) from None
         return ticket_response(ticket, 201 if outcome is Outcome.CREATED else 200, location=True)

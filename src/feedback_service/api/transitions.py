@@ -16,8 +16,8 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_response
 from feedback_service.api.wire import parse_if_match, transition_of
 from feedback_service.auth.principal import Role
+from feedback_service.services import tickets
 from feedback_service.store.errors import TicketNotFound, UnknownDuplicate, VersionMismatch
-from feedback_service.store.mutations import transition_ticket
 
 __all__ = ["TransitionController"]
 
@@ -57,7 +57,7 @@ class TransitionController(Controller):
         expected = parse_if_match(if_match)
         transition = transition_of(data)
         try:
-            ticket = await transition_ticket(
+            ticket = await tickets.transition(
                 ctx.db,
                 principal.ticket_scope(ctx.tree),
                 ticket_id,

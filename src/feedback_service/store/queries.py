@@ -30,6 +30,7 @@ __all__ = [
     "occurrence_by_id",
     "ticket_by_id",
     "ticket_history",
+    "ticket_occurrences",
 ]
 
 BY_RECEIVED = "received"
@@ -161,6 +162,16 @@ async def ticket_history(conn: AsyncConnection, ticket_id: str, scope: Scope) ->
         sa.select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.id)
     )
     return [entry_from_row(r) for r in rows]
+
+
+async def ticket_occurrences(conn: AsyncConnection, ticket_id: str) -> list[StoredOccurrence]:
+    """The ticket's "me too" occurrences, oldest observation first (the caller has checked its scope)."""
+    rows = await conn.execute(
+        sa.select(occurrences)
+        .where(occurrences.c.ticket_id == ticket_id)
+        .order_by(occurrences.c.observed_at, occurrences.c.id)
+    )
+    return [occurrence_from_row(r) for r in rows]
 
 
 async def load_occurrence(conn: AsyncConnection, occurrence_id: str) -> StoredOccurrence | None:
