@@ -19,6 +19,7 @@ import digitransform.trends as reference
 from digitransform.domain import LOCAL_TZ, PeriodKind, TicketHistory
 from digitransform.trends import TicketFilter, daily_deltas
 from feedback_service import trends
+from feedback_service.auth.scope import within
 from feedback_service.store import Database, Scope
 from feedback_service.store.aggregate import trend_days
 
@@ -155,6 +156,6 @@ def test_a_commune_scope_sees_only_its_commune(
     kind, first, last = window
     scope = Scope(communes=frozenset({"c1"}))
     got = loop.run_until_complete(trends.unresolved_trend(store, scope, kind, first, last, "commune", where))
-    narrowed = trends.within(scope, where)
+    narrowed = within(scope, where)
     assert got == reference.unresolved_trend(histories, kind, first, last, "commune", where=narrowed)
     assert all(s.group == "c1" for s in got.series)

@@ -202,3 +202,36 @@ def test_bad_input_is_a_problem_naming_the_field(http: tuple[Client, dict[str, s
     assert effect.status_code == 400
     assert effect.json()["errors"][0]["path"] == "weeks"
     assert client.get("/api/v1/interventions/nope", headers=auth(secrets["province"])).status_code == 404
+
+
+def test_a_commune_official_reads_only_its_own_communes_counts_in_an_effect(
+    http: tuple[Client, dict[str, str]],
+) -> None:
+    """An intervention over C1 and C2, read by C1's official: the target is C1 alone, counts and all.
+
+    Before the one scope rule, the target counts summed both communes, so C1's official could
+    subtract its own tickets and read C2's.
+    """
+    client, secrets = http
+    both = create(client, secrets["province"], units=["C1", "C2"])
+    only_c1 = create(client, secrets["province"], units=["C1"])
+    assert both.status_code == only_c1.status_code == 201
+
+    def effect(location: str, who: str) -> Any:
+        response = client.get(f"{location}/effect", params={"weeks": "1"}, headers=auth(secrets[who]))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    seen_by_c1 = effect(both.headers["location"], "c1")
+    assert seen_by_c1["target"] == {"units": ["C1"], "households": 1000}
+    assert seen_by_c1["counts"]["target"]["new_tickets_before"] == 4
+    assert seen_by_c1["counts"]["target"]["new_tickets_after"] == 1
+    reference = effect(only_c1.headers["location"], "province")
+    for key in ("measures", "counts", "categories", "target", "baseline"):
+        assert seen_by_c1[key] == reference[key], key
+    seen_by_c2 = effect(both.headers["location"], "c2")
+    assert seen_by_c2["target"] == {"units": ["C2"], "households": 2000}
+    assert seen_by_c2["counts"]["target"]["new_tickets_before"] == 2
+    whole = effect(both.headers["location"], "province")
+    assert whole["target"]["units"] == ["C1", "C2"]
+    assert whole["counts"]["target"]["new_tickets_before"] == 6

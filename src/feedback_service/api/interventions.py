@@ -24,6 +24,7 @@ from feedback_service.api.problems import FieldProblem, ProblemError, validation
 from feedback_service.api.security import require_role
 from feedback_service.api.trends import bad
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.scope import may_record_in, sees_intervention, ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.interventions import (
     Intervention,
@@ -31,7 +32,6 @@ from feedback_service.interventions import (
     list_interventions,
     load_intervention,
     record_intervention,
-    visible_to,
 )
 from feedback_service.trends.households import cached_households
 
@@ -62,7 +62,7 @@ def _checked(data: InterventionIn, ctx: ServiceContext, principal: Principal) ->
     for i, code in enumerate(data.units):
         if code not in ctx.tree:
             problems.append(FieldProblem(f"$.units[{i}]", f"unknown unit {code!r}"))
-        elif not ctx.tree.is_within(code, scope):
+        elif not may_record_in(principal, ctx.tree, code):
             problems.append(FieldProblem(f"$.units[{i}]", f"{code} is outside your scope {scope}"))
         elif code in data.units[:i]:
             problems.append(FieldProblem(f"$.units[{i}]", f"{code} is listed twice"))
@@ -115,13 +115,13 @@ class InterventionController(Controller):
     @get("/", summary="The interventions within your scope, oldest start first")
     async def listing(self, ctx: Ctx, principal: Caller) -> dict[str, Any]:
         require_role(principal, Role.OFFICIAL)
-        found = await list_interventions(ctx.db, ctx.tree, principal.ticket_scope(ctx.tree))
+        found = await list_interventions(ctx.db, ctx.tree, ticket_scope(principal, ctx.tree))
         return {"items": [i.to_dict() for i in found]}
 
     async def _visible(self, ctx: ServiceContext, principal: Principal, intervention_id: str) -> Intervention:
         require_role(principal, Role.OFFICIAL)
         found = await load_intervention(ctx.db, intervention_id)
-        if found is None or not visible_to(found, ctx.tree, principal.ticket_scope(ctx.tree)):
+        if found is None or not sees_intervention(ticket_scope(principal, ctx.tree), ctx.tree, found.units):
             raise _not_found(intervention_id)
         return found
 
@@ -143,4 +143,5 @@ class InterventionController(Controller):
                 raise bad("weeks", f"expected a whole number from 1 to {MAX_WEEKS}, got {weeks!r}")
             count = int(weeks)
         households = cached_households(ctx.settings, ctx.tree)
-        return await intervention_effect(ctx.db, ctx.tree, households, intervention, count)
+        scope = ticket_scope(principal, ctx.tree)
+        return await intervention_effect(ctx.db, ctx.tree, households, intervention, count, scope=scope)

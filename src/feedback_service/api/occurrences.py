@@ -13,6 +13,7 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_location
 from feedback_service.api.wire import etag, new_occurrence, occurrence_out
 from feedback_service.auth.principal import Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.services import tickets
 from feedback_service.store.errors import IdConflict, TicketNotFound
 from feedback_service.store.records import Outcome
@@ -41,7 +42,7 @@ class OccurrenceController(Controller):
         new = new_occurrence(data, ticket_id, principal, now, ctx.settings.clock_skew)
         try:
             outcome, ticket, occurrence = await tickets.add_occurrence(
-                ctx.db, principal.ticket_scope(ctx.tree), new, principal.actor, now
+                ctx.db, ticket_scope(principal, ctx.tree), new, principal.actor, now
             )
         except TicketNotFound:
             raise not_found(ticket_id) from None

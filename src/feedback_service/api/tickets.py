@@ -19,6 +19,7 @@ from feedback_service.api.tickets_csv import tickets_csv
 from feedback_service.api.trends import wants_csv
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
 from feedback_service.auth.principal import Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.services import tickets
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.errors import IdConflict
@@ -162,7 +163,7 @@ class TicketController(Controller):
             if as_csv:
                 return tickets_csv(ctx, principal, query)
             async with ctx.db.reading() as conn:
-                page = await list_tickets(conn, principal.ticket_scope(ctx.tree), query)
+                page = await list_tickets(conn, ticket_scope(principal, ctx.tree), query)
         except CursorError as exc:
             raise ProblemError(
                 400, "bad-request", str(exc), errors=[FieldProblem("cursor", str(exc), "query")]
@@ -176,7 +177,7 @@ class TicketController(Controller):
     async def read(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
         async with ctx.db.reading() as conn:
-            ticket = await load_ticket(conn, ticket_id, principal.ticket_scope(ctx.tree))
+            ticket = await load_ticket(conn, ticket_id, ticket_scope(principal, ctx.tree))
         if ticket is None:
             raise not_found(ticket_id)
         return ticket_response(ticket)
@@ -185,7 +186,7 @@ class TicketController(Controller):
     async def history(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> HistoryOut:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
         async with ctx.db.reading() as conn:
-            entries = await ticket_history(conn, ticket_id, principal.ticket_scope(ctx.tree))
+            entries = await ticket_history(conn, ticket_id, ticket_scope(principal, ctx.tree))
         if entries is None:
             raise not_found(ticket_id)
         return HistoryOut(ticket_id, [entry_out(e) for e in entries])

@@ -18,6 +18,7 @@ from litestar.response import Stream
 
 from feedback_service.api.wire import ticket_out
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.store.queries import TicketQuery, list_tickets
 from feedback_service.store.records import StoredTicket
@@ -93,7 +94,7 @@ def _line(cells: Sequence[object]) -> str:
 def tickets_csv(ctx: ServiceContext, principal: Principal, query: TicketQuery) -> CsvStream:
     """Every ticket ``query`` matches within the caller's scope, streamed as CSV (UTF-8 with a BOM)."""
     columns = _columns(principal)
-    scope = principal.ticket_scope(ctx.tree)
+    scope = ticket_scope(principal, ctx.tree)
 
     async def rows() -> AsyncIterator[bytes]:
         yield ("\ufeff" + _line(columns)).encode()

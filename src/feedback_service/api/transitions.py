@@ -16,6 +16,7 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import not_found, ticket_response
 from feedback_service.api.wire import parse_if_match, transition_of
 from feedback_service.auth.principal import Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.services import tickets
 from feedback_service.store.errors import TicketNotFound, UnknownDuplicate, VersionMismatch
 
@@ -59,7 +60,7 @@ class TransitionController(Controller):
         try:
             ticket = await tickets.transition(
                 ctx.db,
-                principal.ticket_scope(ctx.tree),
+                ticket_scope(principal, ctx.tree),
                 ticket_id,
                 transition,
                 expected_version=expected,

@@ -25,6 +25,7 @@ from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.context import ServiceContext
 
 __all__ = ["TrendsController", "csv_response", "trend_filter", "wants_csv"]
@@ -140,7 +141,7 @@ class TrendsController(Controller):
         try:
             trend = await trends.unresolved_trend(
                 ctx.db,
-                principal.ticket_scope(ctx.tree),
+                ticket_scope(principal, ctx.tree),
                 period,
                 first,
                 last,
@@ -191,7 +192,7 @@ class TrendsController(Controller):
         try:
             ageing = await trends.backlog_ageing(
                 ctx.db,
-                principal.ticket_scope(ctx.tree),
+                ticket_scope(principal, ctx.tree),
                 moment,
                 group_by,
                 where,
@@ -222,7 +223,7 @@ class TrendsController(Controller):
         try:
             times = await trends.resolution_times(
                 ctx.db,
-                principal.ticket_scope(ctx.tree),
+                ticket_scope(principal, ctx.tree),
                 first,
                 last,
                 group_by,
@@ -254,7 +255,7 @@ class TrendsController(Controller):
         try:
             headline = await trends.summary(
                 ctx.db,
-                principal.ticket_scope(ctx.tree),
+                ticket_scope(principal, ctx.tree),
                 first,
                 last,
                 where,
@@ -282,7 +283,7 @@ class TrendsController(Controller):
         day = _date("at", at, self._today(ctx))
         ranking = await trends.commune_backlog_ranking(
             ctx.db,
-            principal.ticket_scope(ctx.tree),
+            ticket_scope(principal, ctx.tree),
             day,
             ctx.tree,
             trends.cached_households(ctx.settings, ctx.tree),

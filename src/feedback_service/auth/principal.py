@@ -1,4 +1,7 @@
-"""Who is calling: a role, and what it is bound to (a team and its commune, or an official's unit)."""
+"""Who is calling: a role, and what it is bound to (a team and its commune, or an official's unit).
+
+What that lets the caller see is :mod:`feedback_service.auth.scope`'s rule.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,7 @@ import enum
 
 import attrs
 
-from digitransform.domain import AdminTree
-from feedback_service.store.records import Actor, Scope
+from feedback_service.store.records import Actor
 
 __all__ = ["Principal", "Role"]
 
@@ -40,13 +42,3 @@ class Principal:
     def actor(self) -> Actor:
         """How the history names this caller: by token and role, never by person."""
         return Actor(self.token_id, self.role.value, self.team)
-
-    def ticket_scope(self, tree: AdminTree) -> Scope:
-        """The tickets this caller may see: its team's, its commune's, the province's, or none (admin)."""
-        if self.role is Role.TEAM and self.team is not None:
-            return Scope(team=self.team, communes=frozenset({self.commune or ""}))
-        if self.role is Role.OFFICIAL and self.scope is not None:
-            if self.scope == tree.root.code:
-                return Scope.everything()
-            return Scope(communes=frozenset({self.scope}))
-        return Scope(team="", communes=frozenset())

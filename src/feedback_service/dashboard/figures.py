@@ -27,8 +27,9 @@ from digitransform.trends import (
     summary,
     unresolved_trend,
 )
+from feedback_service.auth.scope import sees_intervention, within
 from feedback_service.store.records import Scope
-from feedback_service.trends import CommuneBacklog, per_thousand, within
+from feedback_service.trends import CommuneBacklog, per_thousand
 
 __all__ = ["DashboardData", "HistoryFigures", "InterventionMark"]
 
@@ -134,6 +135,5 @@ class HistoryFigures:
         return [
             m
             for m in self.marks
-            if first <= m.on <= last
-            and (scope.communes is None or not m.units or bool(m.units & scope.communes))
+            if first <= m.on <= last and sees_intervention(scope, self.tree, sorted(m.units))
         ]

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from digitransform.domain import AdminLevel, AdminUnit, Barrier, DigitalService, TicketStatus, local_date
 from digitransform.trends import GroupBy
 from feedback_service.auth.principal import Principal
+from feedback_service.auth.scope import sees_unit, ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.dashboard.exports import ageing_csv, ranking_csv, tickets_csv, trend_csv
@@ -78,10 +79,7 @@ def _scope_unit(ctx: ServiceContext, principal: Principal) -> AdminUnit:
 
 
 def _in_scope(ctx: ServiceContext, principal: Principal, unit: AdminUnit) -> bool:
-    scope_unit = _scope_unit(ctx, principal)
-    if scope_unit.code == ctx.tree.root.code:
-        return True
-    return unit.code == scope_unit.code or scope_unit in ctx.tree.ancestors(unit.code)
+    return sees_unit(ticket_scope(principal, ctx.tree), ctx.tree, unit.code)
 
 
 def _page(
@@ -317,7 +315,7 @@ class DashboardController(Controller):
     ) -> Template:
         filters = Filters.parse(_query(request), _today(ctx))
         language = filters.language
-        scope = principal.ticket_scope(ctx.tree)
+        scope = ticket_scope(principal, ctx.tree)
         page = await build_unit_page(dashboard.figures_for(ctx), ctx.tree, scope, unit, filters)
         trail = [u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)]
         ticket_params = {
@@ -380,11 +378,11 @@ class DashboardController(Controller):
         query = _ticket_query(unit, filters, params, limit=_PAGE_SIZE, after=after)
         async with ctx.db.reading() as conn:
             try:
-                found = await list_tickets(conn, principal.ticket_scope(ctx.tree), query)
+                found = await list_tickets(conn, ticket_scope(principal, ctx.tree), query)
             except CursorError as error:
                 problems.append(str(error))
                 found = await list_tickets(
-                    conn, principal.ticket_scope(ctx.tree), attrs.evolve(query, after=None)
+                    conn, ticket_scope(principal, ctx.tree), attrs.evolve(query, after=None)
                 )
         keep = {k: v for k, v in params.items() if k != "cursor" and v}
         next_query = (
@@ -439,7 +437,7 @@ class DashboardController(Controller):
                 signed_in=True,
                 scope_unit=_scope_unit(ctx, principal),
             )
-        scope = principal.ticket_scope(ctx.tree)
+        scope = ticket_scope(principal, ctx.tree)
         data = dashboard.figures_for(ctx)
         where = unit_filter(unit, filters)
         stem = f"{unit.code}_{filters.first.isoformat()}_{filters.last.isoformat()}"

@@ -18,7 +18,6 @@ from feedback_service.interventions.records import (
     list_interventions,
     load_intervention,
     record_intervention,
-    visible_to,
 )
 
 __all__ = [
@@ -32,5 +31,4 @@ __all__ = [
     "load_intervention",
     "record_intervention",
     "sides_of",
-    "visible_to",
 ]

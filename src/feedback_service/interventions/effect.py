@@ -25,6 +25,7 @@ import attrs
 
 from digitransform.domain import AdminLevel, AdminTree, Barrier
 from digitransform.trends import GroupBy, TicketFilter, percentile
+from feedback_service.auth.scope import units_seen
 from feedback_service.interventions.records import Intervention
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
@@ -257,15 +258,22 @@ async def intervention_effect(
     households: Mapping[str, int],
     intervention: Intervention,
     weeks: int = 8,
+    *,
+    scope: Scope,
 ) -> dict[str, Any]:
-    """The effect document of ``GET /api/v1/interventions/{id}/effect`` (see the module's docstring)."""
+    """The effect document of ``GET /api/v1/interventions/{id}/effect`` (see the module's docstring).
+
+    The target is the part of the intervention's units within the caller's ``scope``
+    (:func:`~feedback_service.auth.scope.units_seen`): a commune official looking at an intervention
+    that also covers another commune sees its own commune's counts, never the other's.
+    """
     if weeks < 1:
         raise ValueError(f"weeks: expected a whole number ≥ 1, got {weeks}")
     days = 7 * weeks
     start = intervention.started_on
     before = (start - dt.timedelta(days=days), start - dt.timedelta(days=1))
     after = (start, start + dt.timedelta(days=days - 1))
-    target, baseline = sides_of(tree, intervention.units, households)
+    target, baseline = sides_of(tree, units_seen(scope, tree, intervention.units), households)
     categories = intervention.categories
     on_target = await _figures(db, target, categories, before, days)
     on_baseline = None if baseline is None else await _figures(db, baseline, categories, before, days)

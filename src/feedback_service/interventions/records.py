@@ -15,6 +15,7 @@ import attrs
 import sqlalchemy as sa
 
 from digitransform.domain import AdminTree, Barrier
+from feedback_service.auth.scope import sees_intervention
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.store.tables import metadata
@@ -26,7 +27,6 @@ __all__ = [
     "list_interventions",
     "load_intervention",
     "record_intervention",
-    "visible_to",
 ]
 
 interventions = sa.Table(
@@ -102,18 +102,6 @@ def _from_row(row: Any) -> Intervention:
     )
 
 
-def visible_to(intervention: Intervention, tree: AdminTree, scope: Scope) -> bool:
-    """Province officials see every intervention; a commune's see those aimed at or above it."""
-    if scope.communes is None:
-        return True
-    for unit in intervention.units:
-        if unit == tree.root.code:
-            return True
-        if unit in tree and tree.commune_of(unit).code in scope.communes:
-            return True
-    return False
-
-
 async def record_intervention(db: Database, intervention: Intervention) -> None:
     """Store a new intervention (the caller made its id)."""
     statement = interventions.insert().values(_row(intervention))
@@ -121,7 +109,7 @@ async def record_intervention(db: Database, intervention: Intervention) -> None:
 
 
 async def load_intervention(db: Database, intervention_id: str) -> Intervention | None:
-    """One intervention by id, whoever may see it (check :func:`visible_to`)."""
+    """One intervention by id, whoever may see it (ask :mod:`feedback_service.auth.scope`)."""
     async with db.reading() as conn:
         row = (
             await conn.execute(sa.select(interventions).where(interventions.c.id == intervention_id))
@@ -145,4 +133,4 @@ async def list_interventions(
     stmt = sa.select(interventions).where(*clauses).order_by(interventions.c.start_date, interventions.c.id)
     async with db.reading() as conn:
         rows: Iterable[Any] = (await conn.execute(stmt)).all()
-    return tuple(i for i in map(_from_row, rows) if visible_to(i, tree, scope))
+    return tuple(i for i in map(_from_row, rows) if sees_intervention(scope, tree, i.units))

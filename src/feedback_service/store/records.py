@@ -48,7 +48,11 @@ class Actor:
 
 @attrs.frozen
 class Scope:
-    """Which tickets a caller may see and touch: one team's, some communes', or all (``None``)."""
+    """Which tickets a caller may see and touch: one team's, some communes', or all (``None``).
+
+    A plain value the queries turn into SQL; :func:`feedback_service.auth.scope.ticket_scope` makes it
+    from a caller, and that module answers every other scope question from it.
+    """
 
     team: str | None = None
     communes: frozenset[str] | None = None
@@ -57,12 +61,6 @@ class Scope:
     def everything(cls) -> Scope:
         """The province: every ticket."""
         return cls()
-
-    def allows(self, *, team: str, commune: str) -> bool:
-        """Whether a ticket of ``team`` in ``commune`` is within the scope."""
-        return (self.team is None or self.team == team) and (
-            self.communes is None or commune in self.communes
-        )
 
 
 def content_hash(fields: Iterable[object]) -> str:

@@ -22,7 +22,6 @@ from feedback_service.trends.households import (
 )
 from feedback_service.trends.ranking import CommuneBacklog, commune_backlog_ranking, per_thousand
 from feedback_service.trends.resolution import resolution_times
-from feedback_service.trends.scope import within
 from feedback_service.trends.summary import summary
 
 __all__ = [
@@ -37,5 +36,4 @@ __all__ = [
     "roll_up_households",
     "summary",
     "unresolved_trend",
-    "within",
 ]

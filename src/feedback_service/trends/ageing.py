@@ -23,10 +23,10 @@ from digitransform.trends import (
 )
 from digitransform.trends.ageing import AgeingTally, moment_of
 from digitransform.trends.grouping import parse_group_by, sort_key
+from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.store.tables import ticket_categories, ticket_events, tickets
-from feedback_service.trends.scope import within
 from feedback_service.trends.sql import unit_clauses
 
 __all__ = ["backlog_ageing", "ticket_clauses", "ticket_groups"]

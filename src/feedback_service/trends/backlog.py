@@ -20,10 +20,10 @@ from digitransform.domain import PeriodKind
 from digitransform.trends import ALL_CATEGORIES, NO_TEAM, GroupBy, GroupKey, TicketFilter, UnresolvedTrend
 from digitransform.trends.grouping import parse_group_by, parse_kind
 from digitransform.trends.series import Accumulator, PeriodIndex, assemble
+from feedback_service.auth.scope import within
 from feedback_service.store.aggregate import rollup_for
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
-from feedback_service.trends.scope import within
 from feedback_service.trends.sql import period_of, unit_clauses, unit_dimensions
 
 __all__ = ["PeriodSums", "period_sums", "unresolved_trend"]

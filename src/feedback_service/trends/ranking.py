@@ -17,10 +17,10 @@ import attrs
 from digitransform.domain import AdminLevel, AdminTree, PeriodKind
 from digitransform.trends import ALL_CATEGORIES, GroupBy, TicketFilter
 from digitransform.trends.series import PeriodIndex
+from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.trends.backlog import period_sums
-from feedback_service.trends.scope import within
 
 __all__ = ["CommuneBacklog", "commune_backlog_ranking", "per_thousand"]
 

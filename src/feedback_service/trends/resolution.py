@@ -21,11 +21,11 @@ from digitransform.trends import (
     percentile,
 )
 from digitransform.trends.grouping import parse_group_by, sort_key
+from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.store.tables import ticket_events, tickets
 from feedback_service.trends.ageing import ticket_clauses, ticket_groups
-from feedback_service.trends.scope import within
 from feedback_service.trends.sql import day_bounds
 
 __all__ = ["resolution_times", "resolutions_in"]

@@ -7,11 +7,11 @@ import datetime as dt
 from digitransform.domain import Period, PeriodKind
 from digitransform.trends import ALL_CATEGORIES, TicketFilter, TrendSummary, percentile
 from digitransform.trends.series import PeriodIndex
+from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.trends.backlog import period_sums
 from feedback_service.trends.resolution import resolutions_in
-from feedback_service.trends.scope import within
 
 __all__ = ["summary"]
 
