@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -140,6 +139,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
+    if args.shutdown_grace is not None:
+        if args.shutdown_grace < 0:
+            raise CommandError("--shutdown-grace must be at least 0 seconds")
+        settings = attrs.evolve(settings, shutdown_grace=args.shutdown_grace)
 
     async def migrate() -> None:
         ctx = ServiceContext.open(settings, tree=_no_tree())
@@ -154,19 +157,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _uvicorn(settings: Settings, host: str, port: int, workers: int) -> None:
-    import uvicorn
+    from feedback_service.server import serve
 
-    os.environ.update(settings.to_env())  # workers rebuild the settings from the environment
-    print(f"serving on http://{host}:{port} (API /api/v1, OpenAPI /schema)", file=sys.stderr)
-    uvicorn.run(
-        "feedback_service.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+    serve(settings, host=host, port=port, workers=workers)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -237,7 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, metavar="N")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    serve.add_argument(
+        "--shutdown-grace",
+        type=float,
+        metavar="SECONDS",
+        help="how long requests in flight may finish after SIGTERM; overrides "
+        "FEEDBACK_SHUTDOWN_GRACE_SECONDS (default 30)",
+    )
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the database schema to the newest revision")

@@ -8,6 +8,7 @@ current directory.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 from collections.abc import Mapping
 
@@ -62,6 +63,13 @@ class Settings:
     the framework's ceiling for ``bench/intake.py``. Off in production."""
     pool_size: int = 8
     """``FEEDBACK_POOL_SIZE``: database connections per worker."""
+    trusted_proxies: tuple[str, ...] = ()
+    """``FEEDBACK_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``) of reverse
+    proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed. Empty (the default):
+    those headers are ignored, whoever sends them."""
+    shutdown_grace: float = 30.0
+    """``FEEDBACK_SHUTDOWN_GRACE_SECONDS``: on SIGTERM a worker stops accepting connections and gives
+    the requests in flight this long to finish before it closes them (default 30)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +97,8 @@ class Settings:
             token_cache_seconds=_float(env, "TOKEN_CACHE_SECONDS", defaults.token_cache_seconds),
             bench_echo=_bool(env, "BENCH_ECHO", defaults.bench_echo),
             pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
+            trusted_proxies=_addresses(env, "TRUSTED_PROXIES"),
+            shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -108,6 +118,8 @@ class Settings:
             "FEEDBACK_TOKEN_CACHE_SECONDS": str(self.token_cache_seconds),
             "FEEDBACK_BENCH_ECHO": "1" if self.bench_echo else "0",
             "FEEDBACK_POOL_SIZE": str(self.pool_size),
+            "FEEDBACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
         }
 
 
@@ -135,6 +147,22 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise SettingsError(f"FEEDBACK_{name}: must be ≥ 0, got {value}")
     return value
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(f"FEEDBACK_{name}", "")
+    found: list[str] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"FEEDBACK_{name}: {item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/8)"
+            ) from None
+        found.append(str(network) if "/" in item else str(network.network_address))
+    return tuple(found)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -1,14 +1,26 @@
 """Schema migrations: Alembic scripts shipped inside the package, run programmatically.
 
 ``feedback-service migrate`` and the app's start (single process) call :func:`upgrade`;
-``feedback-service serve --workers N`` calls it once in the parent before starting workers, so
-workers never race to migrate. Concurrent callers are still safe: on SQLite the upgrade runs in a
-``BEGIN IMMEDIATE`` transaction, on PostgreSQL under an advisory lock, so the second one finds the
-schema current and does nothing.
+``feedback-service serve --workers N`` calls it once in the parent before starting workers, so a
+host's workers never race to migrate. Several hosts starting at once (or a ``migrate`` run during a
+start) are safe too: the upgrade runs under a lock that waits as long as the migration takes, and
+whoever comes second finds the schema current and does nothing.
+
+- PostgreSQL: ``pg_advisory_xact_lock`` in the migration's transaction (released by its commit);
+- SQLite: an exclusive ``flock`` on ``<database>-migrate.lock`` beside the file (released when the
+  migration ends or the process dies), then the migration in a ``BEGIN IMMEDIATE`` transaction. The
+  lock file is separate because SQLite's own locks on the database file are POSIX locks, which any
+  other descriptor of that file closing would release; and because ``BEGIN IMMEDIATE`` alone gives
+  up after the busy timeout (30 s) while a long migration may take longer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,7 +31,7 @@ from alembic.script import ScriptDirectory
 
 from feedback_service.store.database import Database
 
-__all__ = ["MIGRATIONS", "current_revision", "head_revision", "upgrade"]
+__all__ = ["MIGRATIONS", "current_revision", "head_revision", "migration_lock", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x_FEED_BAC  # an arbitrary key for pg_advisory_xact_lock
@@ -40,15 +52,34 @@ def head_revision() -> str:
     return head
 
 
+@contextlib.asynccontextmanager
+async def migration_lock(db: Database) -> AsyncIterator[None]:
+    """Held while this process migrates an SQLite file; waits (off the event loop) while another does.
+
+    On PostgreSQL it holds nothing: the advisory lock is taken inside the migration's transaction.
+    """
+    database = db.engine.url.database
+    if db.dialect != "sqlite" or not database:
+        yield
+        return
+    fd = os.open(f"{database}-migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 async def upgrade(db: Database) -> str:
-    """Bring the schema to the newest revision; returns it."""
+    """Bring the schema to the newest revision, under the migration lock; returns the revision."""
 
     def run(connection: sa.Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_ID})
         command.upgrade(_config(connection), "head")
 
-    await db.write(run)
+    async with migration_lock(db):
+        await db.write(run)
     return head_revision()
 
 
