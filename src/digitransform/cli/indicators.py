@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,9 @@ def register(commands: Any) -> None:
         "Roll-ups sum numerators and denominators; rates are never averaged.",
     )
     parser.add_argument("--units", required=True, type=Path, help="units.csv (the admin tree)")
-    parser.add_argument("--households", required=True, type=Path, help="households.jsonl")
+    parser.add_argument(
+        "--households", required=True, type=Path, nargs="+", help="households.jsonl (one or more files)"
+    )
     parser.add_argument("--teams", type=Path, help="teams.csv (adds the team indicators)")
     parser.add_argument(
         "--service-reports", type=Path, help="service_reports.csv (adds the public-service indicators)"
@@ -74,7 +76,19 @@ def register(commands: Any) -> None:
         help="show this level and the levels above (default: every level, villages included)",
     )
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    parser.add_argument("--workers", type=int, default=1, help="processes counting the households file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="processes counting the households file (default 1; with --scheduler, Dask's default)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        nargs="?",
+        const="processes",
+        metavar="WHERE",
+        help="count the households on Dask (needs digitransform[dask]): processes (the default), "
+        "threads, synchronous, or a scheduler address such as tcp://10.0.0.5:8786",
+    )
     parser.add_argument("--compare", type=Path, help="an earlier JSON report: adds the change since")
     parser.add_argument(
         "--indicator",
@@ -118,7 +132,7 @@ def _escape(text: str) -> str:
 
 
 def _run(args: argparse.Namespace, errors: Console) -> int:
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     period = _period(args.period)
     tree = _tree(args.units)
@@ -129,8 +143,14 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
     if args.service_reports is not None:
         reports = read_service_reports_csv(args.service_reports, tree)
         _add(accumulator.add_service_reports, reports, args.service_reports)
-    with _progress(args.households, errors) as on_progress:
-        count_households_file(args.households, accumulator, workers=args.workers, on_progress=on_progress)
+    if args.scheduler is not None:
+        _count_on_dask(args.households, accumulator, args.scheduler, args.workers)
+    else:
+        for households in args.households:
+            with _progress(households, errors) as on_progress:
+                count_households_file(
+                    households, accumulator, workers=args.workers or 1, on_progress=on_progress
+                )
     if accumulator.skipped_reports:
         errors.print(
             f"note: {accumulator.skipped_reports} service report(s) overlap {period} without lying "
@@ -143,6 +163,38 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
         report = report.against(values, earlier_period or args.compare.name)
     _write(report, args)
     return 0
+
+
+LOCAL_SCHEDULERS = ("processes", "threads", "synchronous")
+
+
+def _count_on_dask(paths: list[Path], accumulator: Accumulator, scheduler: str, workers: int | None) -> None:
+    try:
+        from digitransform.indicators.on_dask import count_households_dask
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'digitransform[dask]'") from None
+    if scheduler in LOCAL_SCHEDULERS:
+        options: dict[str, Any] = {"scheduler": scheduler}
+        if scheduler != "synchronous" and workers is not None:
+            options["num_workers"] = workers
+        count_households_dask(paths, accumulator, **options)
+        return
+    if "://" not in scheduler:
+        raise UsageError(
+            f"--scheduler {scheduler!r}: expected {', '.join(LOCAL_SCHEDULERS)} or an address such as "
+            "tcp://10.0.0.5:8786"
+        )
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler ADDRESS needs distributed: pip install 'digitransform[dask]'") from None
+    try:
+        connect: Callable[..., Any] = Client
+        client = connect(scheduler, timeout="10s")
+    except OSError as exc:
+        raise UsageError(f"--scheduler: cannot reach {scheduler}: {exc}") from None
+    with client:
+        count_households_dask(paths, accumulator)
 
 
 def _period(text: str | None) -> Period | None:

@@ -36,6 +36,7 @@ __all__ = [
     "byte_ranges",
     "count_households_file",
     "count_households_lines",
+    "count_households_range",
 ]
 
 CHUNK_BYTES = 1 << 16
@@ -114,6 +115,22 @@ def count_households_file(
             raise _format_error(path, 0, bad)
     else:
         _count_in_processes(path, accumulator, workers, on_progress)
+    return accumulator.households - before
+
+
+def count_households_range(
+    path: str | os.PathLike[str], start: int, end: int, accumulator: Accumulator
+) -> int:
+    """Count the households of the byte range ``[start, end)`` of a file (from :func:`byte_ranges`).
+
+    For an engine that hands ranges to its own workers (Dask, say): an error names the file and the
+    line of the whole file, as :func:`count_households_file` does.
+    """
+    path = os.fspath(path)
+    before = accumulator.households
+    bad = _count_range(path, start, end, accumulator, accumulator.village_counters(), None)
+    if bad is not None:
+        raise _format_error(path, start, bad)
     return accumulator.households - before
 
 
