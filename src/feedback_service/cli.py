@@ -1,9 +1,13 @@
 """The ``feedback-service`` command: serve, migrate, tokens, demo.
 
 Settings come from ``FEEDBACK_*`` environment variables (see :mod:`feedback_service.settings`);
-``--database-url`` and ``--units`` override the two most common. Bad input ends with a one-line
-message on stderr and exit status 2, never a traceback. ``tokens create`` prints the token alone on
-stdout (so ``TOKEN=$(feedback-service tokens create ...)`` works) and its id on stderr.
+``--database-url`` and ``--units`` override the two most common, on every command. Bad input ends
+with one line on stderr that says what was wrong and what to do, exit status 2, never a traceback.
+``tokens create`` prints the token alone on stdout (so ``TOKEN=$(feedback-service tokens create ...)``
+works) and its id on stderr.
+
+This module imports only the standard library at the top: ``--help`` and a mistyped command answer
+at once; each command imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -11,61 +15,111 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import socket
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+if TYPE_CHECKING:
+    from digitransform.domain import AdminTree
+    from feedback_service.context import ServiceContext
+    from feedback_service.settings import Settings
 
-from digitransform.domain import AdminLevel, AdminTree, AdminUnit
-from digitransform.formats import FormatError
-from feedback_service.auth.principal import Role
-from feedback_service.auth.tokens import TokenRequestError, issue_token
-from feedback_service.context import ServiceContext, utc_now
-from feedback_service.demo import load_demo_tickets
-from feedback_service.settings import Settings, SettingsError
-from feedback_service.store.database import DatabaseUrlError
-from feedback_service.store.errors import TeamMismatch
-from feedback_service.store.migrate import upgrade
-from feedback_service.store.tables import tickets
-from feedback_service.store.tokens import list_tokens, revoke_token
-
-__all__ = ["build_parser", "main"]
+__all__ = ["ROLES", "build_parser", "main"]
 
 T = TypeVar("T")
 DEMO_DATABASE = Path("feedback-demo.db")
+DEFAULT_DATABASE = Path("feedback.db")
+ROLES = ("team", "official", "admin")
+"""The values of :class:`feedback_service.auth.principal.Role` (a test keeps the two equal)."""
 
 
 class CommandError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _database_url(args: argparse.Namespace, *, find_demo: bool = False) -> tuple[str | None, str]:
+    """The database URL asked for, and where it came from (named in any error about it).
+
+    With ``find_demo`` (the ``tokens`` commands), a directory that holds the demo's database and no
+    ``feedback.db`` means the demo's: a token created there then works on the running demo.
+    """
+    if getattr(args, "database_url", None):
+        return args.database_url, "--database-url"
+    if os.environ.get("FEEDBACK_DATABASE_URL", "").strip():
+        return None, "FEEDBACK_DATABASE_URL"
+    if find_demo and DEMO_DATABASE.exists() and not DEFAULT_DATABASE.exists():
+        print(
+            f"feedback-service: using the demo's database {DEMO_DATABASE} "
+            "(no --database-url or FEEDBACK_DATABASE_URL given)",
+            file=sys.stderr,
+        )
+        return f"sqlite:///{DEMO_DATABASE}", "the demo's database"
+    return None, "the default database URL"
+
+
+def _settings(args: argparse.Namespace, *, find_demo: bool = False, units: bool = True) -> Settings:
+    """Settings from the environment and the command's options, the database URL checked."""
+    import attrs
+
+    from feedback_service.settings import Settings
+    from feedback_service.store.database import DatabaseUrlError, parse_database_url
+
     settings = Settings.from_env()
     changes: dict[str, Any] = {}
-    if getattr(args, "database_url", None):
-        changes["database_url"] = args.database_url
-    if getattr(args, "units", None):
+    url, source = _database_url(args, find_demo=find_demo)
+    if url is not None:
+        changes["database_url"] = url
+    if units and getattr(args, "units", None):
         changes["units"] = args.units
-    return attrs.evolve(settings, **changes) if changes else settings
+    settings = attrs.evolve(settings, **changes) if changes else settings
+    try:
+        parse_database_url(settings.database_url)
+    except DatabaseUrlError as exc:
+        raise CommandError(f"{source}: {exc}") from None
+    return settings
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
-async def _migrated(settings: Settings) -> ServiceContext:
-    ctx = ServiceContext.open(settings)
+def _tree(settings: Settings) -> AdminTree:
+    """The units the service will check against; a bad file is one line naming its line and field."""
+    from digitransform.formats import FormatError
+    from feedback_service.context import load_units
+
+    try:
+        return load_units(settings)
+    except FormatError as exc:
+        raise CommandError(f"units ({settings.units}): {exc}") from None
+    except OSError as exc:
+        raise CommandError(
+            f"units: cannot read {settings.units!r} ({exc.strerror}): set FEEDBACK_UNITS or --units "
+            "to a units.csv, or to 'demo'"
+        ) from None
+
+
+async def _migrated(settings: Settings, tree: AdminTree) -> ServiceContext:
+    from feedback_service.context import ServiceContext
+    from feedback_service.store.migrate import upgrade
+
+    ctx = ServiceContext.open(settings, tree)
     await upgrade(ctx.db)
     return ctx
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    tree = _tree(settings)  # a bad units file is said here, not first by `serve`
+
     async def run() -> str:
-        ctx = ServiceContext.open(_settings(args), tree=_no_tree())
+        from feedback_service.context import ServiceContext
+        from feedback_service.store.migrate import upgrade
+
+        ctx = ServiceContext.open(settings, tree)
         try:
             return await upgrade(ctx.db)
         finally:
@@ -75,16 +129,17 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_tree() -> AdminTree:
-    # Migrating needs no units; a placeholder keeps a bad FEEDBACK_UNITS from blocking it.
-    return AdminTree.from_units([AdminUnit("-", "-", AdminLevel.PROVINCE)])
-
-
 def _tokens_create(args: argparse.Namespace) -> int:
+    from feedback_service.auth.principal import Role
+    from feedback_service.auth.tokens import issue_token
+    from feedback_service.context import utc_now
+
     role = Role(args.role)
+    settings = _settings(args, find_demo=True)
+    tree = _tree(settings)
 
     async def run() -> tuple[str, str]:
-        ctx = await _migrated(_settings(args))
+        ctx = await _migrated(settings, tree)
         try:
             issued = await issue_token(
                 ctx.db,
@@ -107,8 +162,14 @@ def _tokens_create(args: argparse.Namespace) -> int:
 
 
 def _tokens_revoke(args: argparse.Namespace) -> int:
+    from feedback_service.context import utc_now
+    from feedback_service.store.tokens import revoke_token
+
+    settings = _settings(args, find_demo=True)
+    tree = _tree(settings)
+
     async def run() -> bool:
-        ctx = await _migrated(_settings(args))
+        ctx = await _migrated(settings, tree)
         try:
             return await revoke_token(ctx.db, args.token_id, utc_now())
         finally:
@@ -121,8 +182,13 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
 
 
 def _tokens_list(args: argparse.Namespace) -> int:
+    from feedback_service.store.tokens import list_tokens
+
+    settings = _settings(args, find_demo=True)
+    tree = _tree(settings)
+
     async def run() -> list[Any]:
-        ctx = await _migrated(_settings(args))
+        ctx = await _migrated(settings, tree)
         try:
             return await list_tokens(ctx.db)
         finally:
@@ -136,81 +202,115 @@ def _tokens_list(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    if args.shutdown_grace is not None:
-        if args.shutdown_grace < 0:
-            raise CommandError("--shutdown-grace must be at least 0 seconds")
-        settings = attrs.evolve(settings, shutdown_grace=args.shutdown_grace)
+    if args.shutdown_grace is not None and args.shutdown_grace < 0:
+        raise CommandError("--shutdown-grace must be at least 0 seconds")
+    import attrs
 
-    async def migrate() -> None:
-        ctx = ServiceContext.open(settings, tree=_no_tree())
-        try:
-            await upgrade(ctx.db)
-        finally:
+    from feedback_service.server import bind
+
+    settings = _settings(args)
+    if args.shutdown_grace is not None:
+        settings = attrs.evolve(settings, shutdown_grace=args.shutdown_grace)
+    tree = _tree(settings)  # before anything is bound or printed: a bad file stops here
+    sock = bind(args.host, args.port)  # a busy port stops here, before the database is touched
+    try:
+
+        async def migrate() -> None:
+            ctx = await _migrated(settings, tree)
             await ctx.db.dispose()
 
-    _run(migrate())  # once, here, so that workers never race to migrate
-    _uvicorn(attrs.evolve(settings, migrate_on_start=False), args.host, args.port, args.workers)
+        _run(migrate())  # once, here, so that workers never race to migrate
+    except BaseException:
+        sock.close()
+        raise
+    _serve_migrated(settings, sock, args.workers)
     return 0
 
 
-def _uvicorn(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve_migrated(settings: Settings, sock: socket.socket, workers: int) -> None:
+    import attrs
+
     from feedback_service.server import serve
 
-    serve(settings, host=host, port=port, workers=workers)
+    serve(attrs.evolve(settings, migrate_on_start=False), sock, workers=workers)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import attrs
+
+    from feedback_service.server import bind
+    from feedback_service.settings import Settings
+
     path: Path = args.database
     if args.reset and path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-
+    database_url = f"sqlite:///{path.resolve()}"
     settings = attrs.evolve(
-        Settings.from_env(),
-        database_url=f"sqlite+aiosqlite:///{path.resolve()}",
-        units=args.units or Settings.from_env().units,
+        Settings.from_env(), database_url=database_url, units=args.units or Settings.from_env().units
     )
-
-    async def run() -> tuple[str, str, str, str]:
-        ctx = await _migrated(settings)
-        try:
-            async with ctx.db.reading() as conn:
-                existing = (await conn.execute(select(func.count()).select_from(tickets))).scalar_one()
-            now = utc_now()
-            if existing:
-                print(
-                    f"{path}: already holds {existing} tickets (use --reset to start over)", file=sys.stderr
-                )
-            else:
-                print(f"{path}: loading {args.tickets} demo tickets ...", file=sys.stderr)
-                load = await load_demo_tickets(ctx, count=args.tickets, seed=args.seed, now=now)
-                print(
-                    f"{path}: {load.tickets} tickets observed {load.first} to {load.last}, "
-                    f"{load.transitions} transitions, {load.occurrences} occurrences",
-                    file=sys.stderr,
-                )
-            village = next(u for u in ctx.tree.at_level(AdminLevel.VILLAGE))
-            commune = village.parent_code or ""
-            team = await issue_token(
-                ctx.db, ctx.tree, Role.TEAM, team=f"T-{village.code}", commune=commune, label="demo", now=now
-            )
-            official = await issue_token(
-                ctx.db, ctx.tree, Role.OFFICIAL, scope=ctx.tree.root.code, label="demo", now=now
-            )
-            return team.secret, f"T-{village.code}", official.secret, ctx.tree.root.code
-        finally:
-            await ctx.db.dispose()
-
-    team_secret, team, official_secret, province = _run(run())
+    tree = _tree(settings)
+    sock = None if args.no_serve else bind(args.host, args.port)
+    try:
+        team_secret, team, official_secret, province = _run(_load_demo(args, settings, tree))
+    except BaseException:
+        if sock is not None:
+            sock.close()
+        raise
     print(f"team token ({team}):\n{team_secret}")
     print(f"province official token ({province}):\n{official_secret}")
-    if args.no_serve:
+    print(
+        f"database: {database_url}\n"
+        f"  more tokens: feedback-service tokens create --database-url {database_url} --role ...",
+        file=sys.stderr,
+    )
+    if sock is None:
         return 0
-    _uvicorn(attrs.evolve(settings, migrate_on_start=False), args.host, args.port, 1)
+    _serve_migrated(settings, sock, 1)
     return 0
+
+
+async def _load_demo(
+    args: argparse.Namespace, settings: Settings, tree: AdminTree
+) -> tuple[str, str, str, str]:
+    from sqlalchemy import func, select
+
+    from digitransform.domain import AdminLevel
+    from feedback_service.auth.principal import Role
+    from feedback_service.auth.tokens import issue_token
+    from feedback_service.context import utc_now
+    from feedback_service.demo import load_demo_tickets
+    from feedback_service.store.tables import tickets
+
+    path: Path = args.database
+    ctx = await _migrated(settings, tree)
+    try:
+        async with ctx.db.reading() as conn:
+            existing = (await conn.execute(select(func.count()).select_from(tickets))).scalar_one()
+        now = utc_now()
+        if existing:
+            print(f"{path}: already holds {existing} tickets (use --reset to start over)", file=sys.stderr)
+        else:
+            print(f"{path}: loading {args.tickets} demo tickets ...", file=sys.stderr)
+            load = await load_demo_tickets(ctx, count=args.tickets, seed=args.seed, now=now)
+            print(
+                f"{path}: {load.tickets} tickets observed {load.first} to {load.last}, "
+                f"{load.transitions} transitions, {load.occurrences} occurrences",
+                file=sys.stderr,
+            )
+        village = next(u for u in ctx.tree.at_level(AdminLevel.VILLAGE))
+        commune = village.parent_code or ""
+        team = await issue_token(
+            ctx.db, ctx.tree, Role.TEAM, team=f"T-{village.code}", commune=commune, label="demo", now=now
+        )
+        official = await issue_token(
+            ctx.db, ctx.tree, Role.OFFICIAL, scope=ctx.tree.root.code, label="demo", now=now
+        )
+        return team.secret, f"T-{village.code}", official.secret, ctx.tree.root.code
+    finally:
+        await ctx.db.dispose()
 
 
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -248,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
     create = token_commands.add_parser("create", help="create a token; prints it alone on stdout")
     _add_store_options(create)
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--team", help="team code (role team; created if new)")
     create.add_argument("--commune", help="the team's commune code (role team)")
     create.add_argument("--scope", help="a commune code or the province code (role official)")
@@ -285,18 +385,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # we say which revision ourselves
     try:
         status: int = args.run(args)
-    except (CommandError, SettingsError, DatabaseUrlError, TokenRequestError, TeamMismatch) as exc:
-        print(f"feedback-service: {exc}", file=sys.stderr)
-        return 2
-    except FormatError as exc:
-        print(f"feedback-service: units: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, SQLAlchemyError) as exc:
-        print(
-            f"feedback-service: database: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr
-        )
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`tokens list | head`): stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        message = _user_error(exc)
+        if message is None:
+            raise
+        print(f"feedback-service: {message}", file=sys.stderr)
         return 2
     return status
+
+
+def _user_error(exc: Exception) -> str | None:
+    """The one line for an error the user can act on; ``None`` for a bug (whose traceback helps)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digitransform.formats import FormatError
+    from feedback_service.auth.tokens import TokenRequestError
+    from feedback_service.server import PortError
+    from feedback_service.settings import SettingsError
+    from feedback_service.store.database import DatabaseUrlError
+    from feedback_service.store.errors import TeamMismatch
+
+    if isinstance(exc, CommandError | SettingsError | DatabaseUrlError | TokenRequestError | TeamMismatch):
+        return str(exc)
+    if isinstance(exc, PortError):
+        return f"serve: {exc}"
+    if isinstance(exc, FormatError):
+        return f"units: {exc}"
+    if isinstance(exc, OSError | SQLAlchemyError):
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        return (
+            f"database: {detail[0]} (check FEEDBACK_DATABASE_URL or --database-url, and that the server runs)"
+        )
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,11 +16,18 @@ official's token in a cookie, checked against the database on every request.
 - **Proxies**: ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from the addresses in
   ``Settings.trusted_proxies``; with none configured (the default) nobody can pretend to be someone
   else's address or to have arrived over TLS.
+
+
+The socket is bound (:func:`bind`) before the database is touched and before anything is printed,
+so a busy port is one clear line, never a "serving on" followed by an error.
 """
 
 from __future__ import annotations
 
+import errno
+import inspect
 import os
+import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +36,7 @@ from feedback_service.settings import Settings
 if TYPE_CHECKING:  # uvicorn is imported when a server starts, not when the command line parses
     import uvicorn
 
-__all__ = ["APP_FACTORY", "serve", "uvicorn_config"]
+__all__ = ["APP_FACTORY", "PortError", "bind", "serve", "uvicorn_config"]
 
 APP_FACTORY = "feedback_service.app:app_from_env"
 """What each worker imports: the app built from ``FEEDBACK_*`` variables."""
@@ -57,27 +64,60 @@ def uvicorn_config(
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    """Serve until stopped; the workers read ``settings`` from the environment this sets."""
+class PortError(OSError):
+    """The address cannot be listened on; the message says why and what to do."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``, inheritable by worker processes."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortError(
+                f"{host}:{port} is already in use: stop the other server or pass --port"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise PortError(f"{host}:{port}: permission denied (ports below 1024 need root)") from None
+        raise PortError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(settings: Settings, sock: socket.socket, *, workers: int) -> None:
+    """Serve on the bound ``sock`` until stopped; the workers read ``settings`` from the environment
+    this sets. The socket is closed on return."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     os.environ.update(settings.to_env())
+    host, port = sock.getsockname()[:2]
     config = uvicorn_config(settings, host=host, port=port, workers=workers)
-    print(
-        f"serving on http://{host}:{port} with {workers} worker{'s' if workers > 1 else ''} "
-        f"(API /api/v1, OpenAPI /schema); SIGTERM stops after at most {config.timeout_graceful_shutdown} s, "
-        "SIGHUP restarts the workers one by one",
-        file=sys.stderr,
-    )
     server = uvicorn.Server(config)
+    if workers == 1:
+        config.load_app()  # a worker that cannot build the app says so before "serving on"
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"serving on http://{shown}:{port} with {workers} worker{'s' if workers > 1 else ''} "
+        f"(dashboard /, API /api/v1, OpenAPI /schema); SIGTERM stops after at most "
+        f"{config.timeout_graceful_shutdown} s, SIGHUP restarts the workers one by one",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         if workers > 1:
-            from uvicorn.supervisors import Multiprocess
-
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            # Older uvicorn releases take the workers' entry point as ``target``; newer ones find it.
+            extra = {"target": server.run} if "target" in inspect.signature(Multiprocess).parameters else {}
+            Multiprocess(config, sockets=[sock], **extra).run()
         else:
-            server.run()
+            server.run(sockets=[sock])
     except KeyboardInterrupt:  # pragma: no cover - Ctrl-C during start
         pass
+    finally:
+        sock.close()
     if workers == 1 and not server.started:
         raise SystemExit(3)  # the app failed to start; it said why (uvicorn's STARTUP_FAILURE)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,3 +200,149 @@ def test_a_unit_code_too_long_for_the_store_is_refused_at_start(
     )  # fmt: skip
     assert status == 2 and out == ""
     assert "units.csv:" in err and "$.code: 43 characters; codes of at most 32 are accepted" in err
+
+
+# The usual mistakes of a first hour: each ends with one line that says what to do, exit status 2.
+
+
+def _one_line_error(status: int, err: str, expected: str) -> None:
+    assert status == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert expected in err and "Traceback" not in err and err.startswith("feedback-service: ")
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("migrate",), ("tokens", "list")])
+def test_a_missing_units_file_is_one_line_before_anything_starts(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+) -> None:
+    """FEEDBACK_UNITS naming no file stops every command before it binds, prints "serving" or migrates."""
+    monkeypatch.setenv("FEEDBACK_UNITS", str(tmp_path / "nope.csv"))
+    database = tmp_path / "x.db"
+    status, out, err = _run(capsys, *command, "--database-url", f"sqlite:///{database}")
+    _one_line_error(status, err, "units: cannot read")
+    assert "FEEDBACK_UNITS" in err and "serving" not in out + err and not database.exists()
+
+
+def test_a_busy_port_is_one_line_and_touches_no_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """serve on a port another process listens on says so, before "serving on" and before migrating."""
+    database = tmp_path / "x.db"
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        status, out, err = _run(
+            capsys, "serve", "--port", str(port), "--database-url", f"sqlite:///{database}"
+        )
+    _one_line_error(status, err, f"127.0.0.1:{port} is already in use")
+    assert "serving" not in out + err and not database.exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        (
+            {"FEEDBACK_DATABASE_URL": "nonsense"},
+            (),
+            "FEEDBACK_DATABASE_URL: 'nonsense' is not a database URL",
+        ),
+        ({}, ("--database-url", "nonsense"), "--database-url: 'nonsense' is not a database URL"),
+        (
+            {"FEEDBACK_DATABASE_URL": "mysql://x/y"},
+            (),
+            "FEEDBACK_DATABASE_URL: unsupported database URL scheme",
+        ),
+    ],
+)
+def test_a_bad_database_url_names_where_it_came_from(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: tuple[str, ...],
+    expected: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    status, _, err = _run(capsys, "migrate", *args)
+    _one_line_error(status, err, expected)
+    assert "sqlite:///" in err  # and says what to write instead
+
+
+def test_plain_database_urls_are_accepted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """sqlite:///file.db (as people write it) works like the driver-qualified form, on the same file."""
+    path = tmp_path / "plain.db"
+    status, out, err = _run(capsys, "migrate", "--database-url", f"sqlite:///{path}")
+    assert status == 0 and out.startswith("schema at revision"), err
+    status, out, _ = _run(capsys, "migrate", "--database-url", f"sqlite+aiosqlite:///{path}")
+    assert status == 0 and path.exists()
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+asyncpg"])
+def test_plain_postgresql_urls_pick_the_driver(scheme: str) -> None:
+    """postgresql:// and postgres:// (what hosting platforms hand out) get the service's driver."""
+    from feedback_service.store.database import parse_database_url
+
+    parsed = parse_database_url(f"{scheme}://u:p@db.example:5433/feedback")
+    assert parsed.drivername == "postgresql+asyncpg"
+    assert (parsed.host, parsed.port, parsed.database, parsed.username) == (
+        "db.example",
+        5433,
+        "feedback",
+        "u",
+    )
+
+
+def test_tokens_after_the_demo_go_into_the_demos_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tokens create` run where `demo` was, with no URL given, writes into the demo's database and
+    says so, so the token works on the running demo."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FEEDBACK_DATABASE_URL", raising=False)
+    status, _, err = _run(capsys, "demo", "--no-serve", "--tickets", "3")
+    assert status == 0 and "--database-url sqlite:///" in err  # the demo states its database
+    status, out, err = _run(capsys, "tokens", "create", "--role", "official", "--scope", "AG")
+    assert status == 0 and "using the demo's database feedback-demo.db" in err
+    assert not (tmp_path / "feedback.db").exists()
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'feedback-demo.db'}"))
+    with Api.running(app) as api:
+        assert api.get("/tickets", who=out.strip()).status_code == 200
+
+
+def test_a_closed_pipe_ends_quietly(tmp_db: str) -> None:
+    """`tokens list | head`: the reader going away is not an error worth a message."""
+    assert main(["tokens", "create", "--role", "admin", "--database-url", tmp_db]) == 0
+    child = subprocess.Popen(
+        [sys.executable, "-m", "feedback_service.cli", "tokens", "list", "--database-url", tmp_db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the child writes: its first write finds no reader
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert err == ""
+
+
+def test_the_command_line_starts_without_the_service(tmp_path: Path) -> None:
+    """`feedback-service --help` imports no framework, driver or ORM (it answers at once)."""
+    probe = (
+        "import sys, feedback_service.cli as c\n"
+        "c.build_parser()\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'litestar', 'alembic', "
+        "'aiosqlite', 'asyncpg', 'uvicorn', 'msgspec', 'digitransform'})\n"
+        "print(','.join(heavy))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == ""
+
+
+def test_the_roles_offered_are_the_services_roles() -> None:
+    from feedback_service.auth.principal import Role
+    from feedback_service.cli import ROLES
+
+    assert tuple(r.value for r in Role) == ROLES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from service_api import Api, small_tree
 
 from digitransform.domain import Barrier, DigitalService
@@ -45,6 +46,17 @@ def test_health_and_ready(api: Api) -> None:
     ready = api.get("/ready", who=None)
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     assert ready.json()["database"] in {"sqlite", "postgresql"}
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/livez", "alive"), ("/health", "alive"), ("/readyz", "ready")]
+)
+def test_probes_at_the_conventional_places(api: Api, path: str, status: str) -> None:
+    """Operators' tools look for /livez, /readyz and /health at the root: the same probes answer there,
+    without a token, and the OpenAPI document lists them."""
+    response = api.client.get(path)
+    assert response.status_code == 200 and response.json()["status"] == status
+    assert "get" in api.client.get("/schema/openapi.json").json()["paths"][path]
 
 
 def test_not_ready_before_migration(tmp_db: str) -> None:

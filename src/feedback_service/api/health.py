@@ -1,4 +1,8 @@
-"""``/api/v1/health`` (the process answers) and ``/api/v1/ready`` (the database answers, schema current)."""
+"""Liveness (the process answers) and readiness (the database answers, its schema current).
+
+Each at the API's own place and where operators' tools look first: ``/livez`` and ``/health`` (with
+``/api/v1/health``), ``/readyz`` (with ``/api/v1/ready``).
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,17 @@ class Health(msgspec.Struct, omit_defaults=True):
 class HealthController(Controller):
     """Probes for load balancers and orchestrators; no token needed, nothing revealed."""
 
-    path = "/api/v1"
+    path = "/"
     tags = ("health",)
 
-    @get("/health", summary="The process is alive")
+    @get(["/api/v1/health", "/livez", "/health"], summary="The process is alive")
     async def health(self) -> Health:
         return Health("alive")
 
-    @get("/ready", summary="The database is reachable and its schema is current (503 otherwise)")
+    @get(
+        ["/api/v1/ready", "/readyz"],
+        summary="The database is reachable and its schema is current (503 otherwise)",
+    )
     async def ready(self, ctx: Ctx) -> Health:
         try:
             revision = await current_revision(ctx.db)

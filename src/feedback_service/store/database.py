@@ -35,10 +35,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
-__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseUrlError", "open_database", "run_writes"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Database",
+    "DatabaseUrlError",
+    "open_database",
+    "parse_database_url",
+    "run_writes",
+]
 
 BUSY_TIMEOUT_MS = 30_000
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+"""The URL schemes people write (and hosting platforms hand out), and the driver the service uses for each."""
 
 T = TypeVar("T")
 
@@ -91,13 +106,30 @@ def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
     return results
 
 
-def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Database:
-    """A :class:`Database` for ``url`` (``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``)."""
-    parsed = sa.make_url(url)
-    if parsed.drivername not in _SUPPORTED:
+def parse_database_url(url: str) -> sa.URL:
+    """``url`` with the driver the service uses: ``sqlite:///x.db``, ``postgresql://...`` and
+    ``postgres://...`` are accepted as written, the driver-qualified forms too.
+
+    Raises :class:`DatabaseUrlError` for text that is no URL or a database the service cannot use.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
         raise DatabaseUrlError(
-            f"unsupported database URL scheme {parsed.drivername!r}: use one of {', '.join(_SUPPORTED)}"
+            f"{url!r} is not a database URL: write sqlite:///feedback.db or postgresql://user@host/database"
+        ) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise DatabaseUrlError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:///FILE or "
+            f"postgresql://USER@HOST/DATABASE (or {', '.join(_SUPPORTED)})"
         )
+    return parsed.set(drivername=driver)
+
+
+def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Database:
+    """A :class:`Database` for ``url`` (SQLite or PostgreSQL; see :func:`parse_database_url`)."""
+    parsed = parse_database_url(url)
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
     if parsed.get_backend_name() != "sqlite":
         options.update(pool_size=pool_size, max_overflow=pool_size)
