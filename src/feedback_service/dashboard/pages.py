@@ -33,6 +33,7 @@ from feedback_service.dashboard.session import (
     CSRF_COOKIE,
     CSRF_FIELD,
     SignInRefused,
+    cookie_secure,
     csrf_matches,
     csrf_token,
     current_official,
@@ -102,7 +103,7 @@ def _page(
                 path=config.path,
                 httponly=True,
                 samesite="strict",
-                secure=config.secure_cookies,
+                secure=cookie_secure(request, config),
             )
         )
     base = dashboard.config.path
@@ -206,7 +207,7 @@ class DashboardController(Controller):
             )
         secret = str(form.get("token", ""))
         try:
-            await sign_in(ctx, secret)
+            principal = await sign_in(ctx, secret)
         except SignInRefused as refused:
             status = 403 if refused.reason == "not_official" else 401
             return _page(
@@ -221,12 +222,15 @@ class DashboardController(Controller):
         response: Response[Any] = Redirect(
             f"{dashboard.config.path}/overview{_lang_query(language)}", status_code=303
         )
-        start_session(response, dashboard.config, secret)
+        await start_session(request, response, ctx, dashboard.config, principal)
         return response
 
     @post("/sign-out", name="dashboard:sign-out", status_code=303)
     async def sign_out(
-        self, request: Request[Any, Any, Any], dashboard: NamedDependency[Dashboard]
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        dashboard: NamedDependency[Dashboard],
     ) -> Response[Any]:
         """End the session (a cross-site post without the form's token changes nothing)."""
         form = await request.form()
@@ -243,7 +247,7 @@ class DashboardController(Controller):
             )
         query = "?signed_out=1" + ("&lang=en" if language is Language.EN else "")
         response: Response[Any] = Redirect(f"{dashboard.config.path}/sign-in{query}", status_code=303)
-        end_session(response, dashboard.config)
+        await end_session(request, response, ctx, dashboard.config)
         return response
 
     @get("/overview", name="dashboard:overview")

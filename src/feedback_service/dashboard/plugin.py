@@ -16,6 +16,7 @@ from litestar.template.config import TemplateConfig
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.dashboard.figures import DashboardData
+from feedback_service.dashboard.headers import security_headers
 from feedback_service.dashboard.pages import Dashboard, DashboardController
 
 __all__ = ["STATIC", "TEMPLATES", "DashboardPlugin"]
@@ -63,6 +64,7 @@ class DashboardPlugin(InitPlugin):
                 path="/",
                 route_handlers=[DashboardController, static],
                 dependencies={"dashboard": Provide(lambda: dashboard, sync_to_thread=False)},
+                middleware=[security_headers],
             )
         )
         app_config.template_config = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)

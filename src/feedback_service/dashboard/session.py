@@ -1,9 +1,13 @@
 """Signing officials in and out of the dashboard, and keeping its forms safe from cross-site posts.
 
-The session cookie holds the official's token itself, ``HttpOnly`` (no script can read it),
-``SameSite=Strict`` (no other site's page can make the browser send it) and limited to the dashboard's
-path. Every request checks it again with the service's own token check, so revoking the token ends
-the session at once and there is no session table to keep between workers.
+Signing in with a token starts a server-side session (:mod:`feedback_service.store.sessions`): the
+cookie holds a random session id (256 bits), never the token, and the store keeps only its SHA-256
+hash. Signing out deletes the session, so a copied cookie stops working at once; revoking the token
+ends its sessions too (every request reads the session joined with its token), and a session
+lasts ``FEEDBACK_DASHBOARD_SESSION_HOURS`` at most. The cookie is ``HttpOnly`` (no script can read
+it), ``SameSite=Strict`` (no other site's page can make the browser send it), limited to the
+dashboard's path, and ``Secure`` whenever the page was served over HTTPS (or
+``FEEDBACK_DASHBOARD_SECURE_COOKIES`` says so).
 
 Forms carry a CSRF token in a hidden field that must equal the value of a separate cookie (the
 "double submit" pattern); with ``SameSite=Strict`` on both, a post from another site fails twice.
@@ -13,6 +17,8 @@ never reads these cookies, so it needs no CSRF token.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -24,12 +30,14 @@ from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import authenticate_secret
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
+from feedback_service.store import sessions
 
 __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
     "SESSION_COOKIE",
     "SignInRefused",
+    "cookie_secure",
     "csrf_matches",
     "csrf_token",
     "current_official",
@@ -52,7 +60,14 @@ class SignInRefused(Exception):
         self.reason = reason
 
 
-def _cookie(config: DashboardConfig, key: str, value: str, max_age: int | None) -> Cookie:
+def cookie_secure(request: Request[Any, Any, Any], config: DashboardConfig) -> bool:
+    """Whether cookies set on this response are ``Secure``: over HTTPS always, or if the config says so."""
+    return config.secure_cookies or request.url.scheme == "https"
+
+
+def _cookie(
+    request: Request[Any, Any, Any], config: DashboardConfig, key: str, value: str, max_age: int | None
+) -> Cookie:
     return Cookie(
         key=key,
         value=value,
@@ -60,8 +75,12 @@ def _cookie(config: DashboardConfig, key: str, value: str, max_age: int | None) 
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=config.secure_cookies,
+        secure=cookie_secure(request, config),
     )
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
 async def sign_in(ctx: ServiceContext, secret: str) -> Principal:
@@ -75,26 +94,43 @@ async def sign_in(ctx: ServiceContext, secret: str) -> Principal:
 
 
 async def current_official(request: Request[Any, Any, Any], ctx: ServiceContext) -> Principal | None:
-    """The official behind this request's session cookie; ``None`` without one, or when it no longer holds."""
-    secret = request.cookies.get(SESSION_COOKIE)
-    if not secret:
+    """The official of this request's session; ``None`` without one, or once it ended, expired or its
+    token was revoked."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id or len(session_id) > 100:
         return None
-    try:
-        return await sign_in(ctx, secret)
-    except SignInRefused:
+    record = await sessions.find_session(ctx.db, _hash(session_id), ctx.now())
+    if record is None or record.revoked_at is not None or record.role != Role.OFFICIAL.value:
         return None
+    return Principal(record.id, Role.OFFICIAL, record.team, record.commune, record.scope)
 
 
-def start_session(response: Response[Any], config: DashboardConfig, secret: str) -> None:
-    """Set the session cookie, and a fresh CSRF token (a new session never reuses the old one)."""
-    response.set_cookie(_cookie(config, SESSION_COOKIE, secret.strip(), config.session_hours * 3600))
-    response.set_cookie(_cookie(config, CSRF_COOKIE, secrets.token_urlsafe(32), None))
+async def start_session(
+    request: Request[Any, Any, Any],
+    response: Response[Any],
+    ctx: ServiceContext,
+    config: DashboardConfig,
+    principal: Principal,
+) -> None:
+    """Store a new session for ``principal`` and set its cookie, with a fresh CSRF token (a new
+    session never reuses the old one)."""
+    session_id = secrets.token_urlsafe(32)
+    now = ctx.now()
+    expires = now + dt.timedelta(hours=config.session_hours)
+    await sessions.start_session(ctx.db, _hash(session_id), principal.token_id, now, expires)
+    response.set_cookie(_cookie(request, config, SESSION_COOKIE, session_id, config.session_hours * 3600))
+    response.set_cookie(_cookie(request, config, CSRF_COOKIE, secrets.token_urlsafe(32), None))
 
 
-def end_session(response: Response[Any], config: DashboardConfig) -> None:
-    """Expire the session and CSRF cookies."""
+async def end_session(
+    request: Request[Any, Any, Any], response: Response[Any], ctx: ServiceContext, config: DashboardConfig
+) -> None:
+    """End this request's session in the store, and expire the session and CSRF cookies."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id and len(session_id) <= 100:
+        await sessions.end_session(ctx.db, _hash(session_id))
     for key in (SESSION_COOKIE, CSRF_COOKIE):
-        response.set_cookie(_cookie(config, key, "", 0))
+        response.set_cookie(_cookie(request, config, key, "", 0))
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, bool]:
@@ -105,9 +141,11 @@ def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
-def set_csrf_cookie(response: Response[Any], config: DashboardConfig, token: str) -> None:
+def set_csrf_cookie(
+    request: Request[Any, Any, Any], response: Response[Any], config: DashboardConfig, token: str
+) -> None:
     """Remember a new CSRF token in its cookie."""
-    response.set_cookie(_cookie(config, CSRF_COOKIE, token, None))
+    response.set_cookie(_cookie(request, config, CSRF_COOKIE, token, None))
 
 
 def csrf_matches(request: Request[Any, Any, Any], submitted: str | None) -> bool:
