@@ -46,6 +46,12 @@ ALLOWED_OWN = {
     "digitransform.formats": ("digitransform.domain", "digitransform.formats"),
     "digitransform.indicators": ("digitransform.domain", "digitransform.formats", "digitransform.indicators"),
     "digitransform.trends": ("digitransform.domain", "digitransform.formats", "digitransform.trends"),
+    "digitransform.interop": (
+        "digitransform.domain",
+        "digitransform.formats",
+        "digitransform.indicators",
+        "digitransform.interop",
+    ),
 }
 """For each layer, the parts of ``digitransform`` it may import (itself included)."""
 

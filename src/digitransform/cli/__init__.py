@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from digitransform.cli import demo, indicators
+from digitransform.cli import demo, dhis2, indicators
 
 __all__ = ["main"]
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo.register(commands)
     indicators.register(commands)
+    dhis2.register(commands)
     return parser
 
 

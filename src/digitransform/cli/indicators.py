@@ -9,6 +9,7 @@ and a message naming the file, the line and the field, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -40,6 +41,14 @@ from digitransform.indicators import (
     to_csv,
     to_json,
     to_table,
+)
+from digitransform.interop import (
+    Dhis2Mapping,
+    MappingError,
+    dhis2_period,
+    read_mapping,
+    to_adx,
+    to_data_value_set,
 )
 
 __all__ = ["register", "run"]
@@ -75,7 +84,18 @@ def register(commands: Any) -> None:
         default=AdminLevel.VILLAGE.value,
         help="show this level and the levels above (default: every level, villages included)",
     )
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "dhis2", "adx"),
+        default="table",
+        help="dhis2: a dataValueSets JSON document; adx: an ADX message (both need --dhis2-mapping)",
+    )
+    parser.add_argument(
+        "--dhis2-mapping",
+        type=Path,
+        metavar="FILE",
+        help="DHIS2 codes of the units and indicators (start from `digitransform dhis2-template`)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -137,6 +157,7 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
     period = _period(args.period)
     tree = _tree(args.units)
     indicators = _indicators(args)
+    mapping = _dhis2_mapping(args, period)
     accumulator = Accumulator(tree, indicators, period)
     if args.teams is not None:
         _add(accumulator.add_teams, read_teams_csv(args.teams, tree), args.teams)
@@ -161,8 +182,44 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
     if args.compare is not None:
         earlier_period, values = read_earlier_json(args.compare.read_bytes(), args.compare.name)
         report = report.against(values, earlier_period or args.compare.name)
-    _write(report, args)
+    if mapping is not None:
+        _write_dhis2(report, mapping, args)
+    else:
+        _write(report, args)
     return 0
+
+
+def _dhis2_mapping(args: argparse.Namespace, period: Period | None) -> Dhis2Mapping | None:
+    """The mapping for --format dhis2/adx, read and checked before any counting starts."""
+    if args.format not in ("dhis2", "adx"):
+        return None
+    if args.dhis2_mapping is None:
+        raise UsageError(f"--format {args.format} needs --dhis2-mapping (see digitransform dhis2-template)")
+    if period is None:
+        raise UsageError(f"--format {args.format} needs --period (DHIS2 stores values per period)")
+    try:
+        dhis2_period(period)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}") from None
+    mapping = read_mapping(args.dhis2_mapping.read_bytes(), args.dhis2_mapping.name)
+    if args.format == "adx" and mapping.data_set is None:
+        raise UsageError(f"--format adx needs dataSet in {args.dhis2_mapping.name} (ADX groups name one)")
+    return mapping
+
+
+def _write_dhis2(report: Any, mapping: Dhis2Mapping, args: argparse.Namespace) -> None:
+    try:
+        if args.format == "dhis2":
+            data = to_data_value_set(report, mapping)
+        else:
+            data = to_adx(report, mapping, dt.datetime.now(dt.UTC))
+    except MappingError as exc:
+        raise UsageError(f"{args.dhis2_mapping.name}: {exc}") from None
+    if args.output is not None:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 LOCAL_SCHEDULERS = ("processes", "threads", "synchronous")
