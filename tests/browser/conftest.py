@@ -9,8 +9,10 @@ it the browser tests skip, unless ``CI`` is set, where they fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from digitransform.domain import AdminLevel, AdminTree, TicketHistory
@@ -89,11 +92,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(known_site: KnownSite) -> Iterator[str]:
-    """The real service (uvicorn, one worker) on a free loopback port; yields its base URL."""
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """The real service (uvicorn, one worker) over ``settings`` on a free loopback port; its base URL."""
     port = _free_port()
-    env = {**os.environ, **known_site.settings.to_env()}
+    env = {**os.environ, **settings.to_env()}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -134,6 +137,35 @@ def server(known_site: KnownSite) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(known_site: KnownSite) -> Iterator[str]:
+    """The real service over the known tickets (never changed: the number tests read it)."""
+    with serve(known_site.settings) as base:
+        yield base
+
+
+def copy_site(known_site: KnownSite, folder: Path) -> KnownSite:
+    """The known site on a copy of its database, for tests that act on tickets."""
+    source = Path(known_site.settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    target = folder / "feedback.db"
+    shutil.copyfile(source, target)
+    settings = attrs.evolve(known_site.settings, database_url=f"sqlite+aiosqlite:///{target}")
+    return attrs.evolve(known_site, settings=settings)
+
+
+@pytest.fixture(scope="module")
+def work_site(known_site: KnownSite, tmp_path_factory: pytest.TempPathFactory) -> KnownSite:
+    """The known site on a database of this module's own: its tests change tickets."""
+    return copy_site(known_site, tmp_path_factory.mktemp("work"))
+
+
+@pytest.fixture(scope="module")
+def work_server(work_site: KnownSite) -> Iterator[str]:
+    """The real service over this module's own copy of the known tickets."""
+    with serve(work_site.settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

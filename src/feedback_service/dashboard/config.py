@@ -1,11 +1,15 @@
-"""How the dashboard runs: cookie flags and the session's length, from ``FEEDBACK_DASHBOARD_*`` variables."""
+"""How the dashboard runs: cookies, session length and time zone, from ``FEEDBACK_DASHBOARD_*`` variables."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+
+from feedback_service.dashboard.formatting import Formatter
+from feedback_service.dashboard.language import Language
 
 __all__ = ["DashboardConfig"]
 
@@ -21,6 +25,12 @@ class DashboardConfig:
     """``FEEDBACK_DASHBOARD_SESSION_HOURS``: how long a sign-in lasts (a working day)."""
     path: str = "/dashboard"
     """Where the pages live; the cookies are limited to this path."""
+    time_zone: str = attrs.field(default="Asia/Ho_Chi_Minh", validator=lambda _i, _a, v: _zone(v))
+    """``FEEDBACK_DASHBOARD_TIME_ZONE``: the IANA zone every moment is shown in, pages and CSV alike."""
+
+    def formatter(self, language: Language) -> Formatter:
+        """How values read for ``language`` in this dashboard's time zone."""
+        return Formatter(language, _zone(self.time_zone))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DashboardConfig:
@@ -38,4 +48,16 @@ class DashboardConfig:
             ) from None
         if not 1 <= hours <= 24 * 7:
             raise ValueError(f"FEEDBACK_DASHBOARD_SESSION_HOURS: must be 1 to 168, got {hours}")
-        return cls(secure_cookies=secure_raw in {"1", "true", "yes", "on"}, session_hours=hours)
+        zone = env.get("FEEDBACK_DASHBOARD_TIME_ZONE", "").strip() or "Asia/Ho_Chi_Minh"
+        return cls(
+            secure_cookies=secure_raw in {"1", "true", "yes", "on"}, session_hours=hours, time_zone=zone
+        )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"FEEDBACK_DASHBOARD_TIME_ZONE: {name!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)"
+        ) from None

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from digitransform.trends import BacklogAgeing, UnresolvedTrend
+from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, barrier_label, service_label
 from feedback_service.store.records import StoredTicket
 from feedback_service.trends import CommuneBacklog
@@ -69,8 +70,12 @@ def ranking_csv(ranking: Sequence[CommuneBacklog]) -> str:
     return _csv(("rank", "commune", "name", "backlog", "people", "households", "per_1000_households"), rows)
 
 
-def tickets_csv(tickets: Iterable[StoredTicket], language: Language, *, with_description: bool) -> str:
-    """The tickets, one row each; the free-text description only when the reader may see it."""
+def tickets_csv(tickets: Iterable[StoredTicket], fmt: Formatter, *, with_description: bool) -> str:
+    """The tickets, one row each; the free-text description only when the reader may see it.
+
+    Moments are ISO 8601 in the dashboard's time zone, with its offset (``+07:00``), as the API writes them.
+    """
+    language = fmt.language
     header = [
         "id",
         "commune",
@@ -104,9 +109,9 @@ def tickets_csv(tickets: Iterable[StoredTicket], language: Language, *, with_des
             t.status.value,
             None if t.resolution is None else t.resolution.value,
             t.people_affected,
-            t.observed_at.isoformat(),
-            t.received_at.isoformat(),
-            None if t.resolved_at is None else t.resolved_at.isoformat(),
+            fmt.iso(t.observed_at),
+            fmt.iso(t.received_at),
+            fmt.iso(t.resolved_at),
         ]
         if with_description:
             row.append(t.description)

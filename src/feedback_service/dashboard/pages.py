@@ -1,4 +1,6 @@
-"""The dashboard's routes: sign in and out, a unit's overview, the ticket list and CSV downloads.
+"""The dashboard's routes: sign in and out, a unit's overview and CSV downloads.
+
+The work list and the ticket pages are :mod:`~feedback_service.dashboard.ticket_pages`.
 
 Every page checks the session again (see :mod:`~feedback_service.dashboard.session`) and reads only
 within the official's scope: a commune official asking for another commune gets "not found", as the
@@ -19,7 +21,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from digitransform.domain import AdminLevel, AdminUnit, Barrier, DigitalService, TicketStatus, local_date
+from digitransform.domain import AdminLevel, AdminUnit, Barrier, DigitalService, local_date
 from digitransform.trends import GroupBy
 from feedback_service.auth.principal import Principal
 from feedback_service.auth.scope import sees_unit, ticket_scope
@@ -42,8 +44,8 @@ from feedback_service.dashboard.session import (
     start_session,
 )
 from feedback_service.dashboard.views import build_unit_page, unit_filter
-from feedback_service.store.cursor import Cursor, CursorError
-from feedback_service.store.queries import TicketQuery, list_tickets
+from feedback_service.dashboard.worklist import WorkList
+from feedback_service.store.queries import list_tickets
 
 __all__ = ["Dashboard", "DashboardController"]
 
@@ -122,6 +124,7 @@ def _page(
             "csrf_token": token,
             "base": base,
             "other_lang_href": other,
+            "fmt": dashboard.config.formatter(language),
             **context,
         },
         status_code=status_code,
@@ -348,75 +351,6 @@ class DashboardController(Controller):
             **_options(language),
         )
 
-    @get("/tickets", name="dashboard:tickets")
-    async def tickets(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
-        """The tickets of a unit, filtered as the link says, newest first, a page at a time."""
-        principal = await current_official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, _lang(request))
-        params = _query(request)
-        filters = Filters.parse(params, _today(ctx))
-        language = filters.language
-        unit = _ticket_unit(ctx, params)
-        if unit is None or not _in_scope(ctx, principal, unit):
-            return _not_found(
-                request,
-                dashboard,
-                language,
-                filters=filters,
-                signed_in=True,
-                scope_unit=_scope_unit(ctx, principal),
-            )
-        problems = list(filters.problems)
-        after = None
-        if params.get("cursor"):
-            try:
-                after = Cursor.decode(params["cursor"])
-            except CursorError as error:
-                problems.append(str(error))
-        query = _ticket_query(unit, filters, params, limit=_PAGE_SIZE, after=after)
-        async with ctx.db.reading() as conn:
-            try:
-                found = await list_tickets(conn, ticket_scope(principal, ctx.tree), query)
-            except CursorError as error:
-                problems.append(str(error))
-                found = await list_tickets(
-                    conn, ticket_scope(principal, ctx.tree), attrs.evolve(query, after=None)
-                )
-        keep = {k: v for k, v in params.items() if k != "cursor" and v}
-        next_query = (
-            None if found.next_cursor is None else _encode({**keep, "cursor": found.next_cursor.encode()})
-        )
-        return _page(
-            request,
-            dashboard,
-            "tickets.html",
-            language,
-            400 if problems else 200,
-            signed_in=True,
-            scope_unit=_scope_unit(ctx, principal),
-            unit=unit,
-            filters=attrs.evolve(filters, problems=tuple(problems)),
-            tickets=found.items,
-            unresolved_only=params.get("unresolved") in {"1", "true"},
-            next_query=next_query,
-            export_query=_encode(keep),
-            trail=[u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)],
-            tree=ctx.tree,
-            category_labels=lambda cs: ", ".join(
-                barrier_label(c.value, language) for c in sorted(cs, key=lambda c: c.value)
-            ),
-            service_label=lambda code: service_label(code, language),
-            status_label=lambda status: text(f"status_{status}", language),
-            local_day=lambda moment: local_date(moment).isoformat(),
-            **_options(language),
-        )
-
     @get("/export/{what:str}", name="dashboard:export")
     async def export(
         self,
@@ -457,10 +391,11 @@ class DashboardController(Controller):
             ranking = await data.commune_ranking(scope, filters.last, where)
             return _csv(ranking_csv(ranking), f"ranking_{stem}.csv")
         if what == "tickets.csv":
-            query = _ticket_query(unit, filters, params, limit=_EXPORT_LIMIT, after=None)
+            query = WorkList.parse(params).query(unit, filters, _today(ctx), limit=_EXPORT_LIMIT, offset=0)
             async with ctx.db.reading() as conn:
                 found = await list_tickets(conn, scope, query)
-            body = tickets_csv(found.items, filters.language, with_description=True)
+            fmt = dashboard.config.formatter(filters.language)
+            body = tickets_csv(found.items, fmt, with_description=True)
             return _csv(body, f"tickets_{unit.code}.csv")
         return _not_found(
             request,
@@ -493,18 +428,3 @@ def _ticket_unit(ctx: ServiceContext, params: dict[str, str]) -> AdminUnit | Non
             unit = ctx.tree.get(code)
             return unit if unit is not None and unit.level is level else None
     return ctx.tree.root
-
-
-def _ticket_query(
-    unit: AdminUnit, filters: Filters, params: dict[str, str], *, limit: int, after: Cursor | None
-) -> TicketQuery:
-    unresolved = params.get("unresolved") in {"1", "true"}
-    return TicketQuery(
-        statuses=frozenset(s for s in TicketStatus if s.is_unresolved) if unresolved else None,
-        category=filters.category,
-        service=filters.service,
-        commune=unit.code if unit.level is AdminLevel.COMMUNE else None,
-        village=unit.code if unit.level is AdminLevel.VILLAGE else None,
-        limit=limit,
-        after=after,
-    )

@@ -30,7 +30,7 @@ from digitransform.domain import (
 from feedback_service.store import mutations
 from feedback_service.store.database import Database
 from feedback_service.store.errors import IdConflict, StoreError, TicketNotFound, VersionMismatch
-from feedback_service.store.queries import load_ticket, ticket_history, ticket_occurrences
+from feedback_service.store.queries import load_ticket, ticket_history, ticket_occurrences, token_labels
 from feedback_service.store.records import (
     Actor,
     HistoryEntry,
@@ -140,6 +140,8 @@ class TicketFile:
     ticket: StoredTicket
     history: tuple[HistoryEntry, ...]
     occurrences: tuple[StoredOccurrence, ...]
+    labels: dict[str, str | None] = attrs.field(factory=dict)
+    """Each acting token's label, by token id."""
 
     @property
     def allowed(self) -> frozenset[TicketAction]:
@@ -155,7 +157,8 @@ async def read_file(db: Database, scope: Scope, ticket_id: str) -> TicketFile | 
             return None
         history = await ticket_history(conn, ticket_id, scope) or []
         occurrences = await ticket_occurrences(conn, ticket_id)
-    return TicketFile(ticket, tuple(history), tuple(occurrences))
+        labels = await token_labels(conn, {e.actor.token_id for e in history})
+    return TicketFile(ticket, tuple(history), tuple(occurrences), labels)
 
 
 @attrs.frozen

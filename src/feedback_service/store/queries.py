@@ -17,11 +17,14 @@ from digitransform.domain import Barrier, DigitalService, TicketStatus
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.records import HistoryEntry, Scope, StoredOccurrence, StoredTicket
 from feedback_service.store.rows import entry_from_row, occurrence_from_row, ticket_from_row
-from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets
+from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets, tokens
 
 __all__ = [
+    "BY_AGE",
+    "BY_PEOPLE",
     "BY_RECEIVED",
     "BY_UPDATED",
+    "SORTS",
     "TicketPage",
     "TicketQuery",
     "list_tickets",
@@ -31,12 +34,19 @@ __all__ = [
     "ticket_by_id",
     "ticket_history",
     "ticket_occurrences",
+    "token_labels",
 ]
 
 BY_RECEIVED = "received"
 """Newest first by arrival: a listing for people."""
 BY_UPDATED = "updated"
 """Oldest change first: a sync feed (``updated_since``) a client can follow to the end."""
+BY_AGE = "age"
+"""Oldest observation first (the longest wait on top): a work list, paged by ``offset``."""
+BY_PEOPLE = "people"
+"""Most people affected first: a work list, paged by ``offset``."""
+SORTS = (BY_RECEIVED, BY_AGE, BY_PEOPLE)
+"""The orders a listing for people can be read in."""
 
 
 @attrs.frozen(kw_only=True)
@@ -53,12 +63,21 @@ class TicketQuery:
     observed_to: dt.datetime | None = None
     """Exclusive upper bound."""
     updated_since: dt.datetime | None = None
+    waiting_on_us: bool = False
+    """Only tickets officials still have to act on: unresolved and not escalated to an outside body
+    (no ``external_ref``)."""
+    text: str | None = None
+    """A ticket id's beginning, or words of the description (case-insensitive)."""
+    sort: str = BY_RECEIVED
+    """:data:`BY_RECEIVED` (newest first, paged by cursor), :data:`BY_AGE` or :data:`BY_PEOPLE`
+    (paged by ``offset``); ignored for a sync feed (``updated_since``)."""
     limit: int = 50
     after: Cursor | None = None
+    offset: int = 0
 
     @property
     def order(self) -> str:
-        return BY_UPDATED if self.updated_since is not None else BY_RECEIVED
+        return BY_UPDATED if self.updated_since is not None else self.sort
 
 
 @attrs.frozen
@@ -67,6 +86,8 @@ class TicketPage:
 
     items: tuple[StoredTicket, ...]
     next_cursor: Cursor | None
+    more: bool = False
+    """Whether another page follows (also for the orders paged by offset, which have no cursor)."""
 
 
 def _scoped(scope: Scope) -> list[sa.ColumnElement[bool]]:
@@ -127,6 +148,38 @@ async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) 
         clauses.append(tickets.c.observed_at >= query.observed_from)
     if query.observed_to is not None:
         clauses.append(tickets.c.observed_at < query.observed_to)
+    if query.waiting_on_us:
+        unresolved = sorted(s.value for s in TicketStatus if s.is_unresolved)
+        clauses += [tickets.c.status.in_(unresolved), tickets.c.external_ref.is_(None)]
+    if query.text and query.text.strip():
+        words = query.text.strip().lower()
+        like = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            sa.or_(
+                tickets.c.id.startswith(words, autoescape=True),
+                sa.func.lower(tickets.c.description).like(like, escape="\\"),
+            )
+        )
+    if query.order in (BY_AGE, BY_PEOPLE):
+        if query.after is not None:
+            raise CursorError("cursor: this order is paged by offset; start again without a cursor")
+        ordering = (
+            [tickets.c.observed_at.asc(), tickets.c.id.asc()]
+            if query.order == BY_AGE
+            else [tickets.c.people_affected.desc(), tickets.c.observed_at.asc(), tickets.c.id.asc()]
+        )
+        rows = (
+            await conn.execute(
+                sa.select(tickets)
+                .where(*clauses)
+                .order_by(*ordering)
+                .offset(query.offset)
+                .limit(query.limit + 1)
+            )
+        ).all()
+        return TicketPage(
+            tuple(ticket_from_row(r) for r in rows[: query.limit]), None, len(rows) > query.limit
+        )
     if query.order == BY_UPDATED:
         moment = tickets.c.updated_at
         assert query.updated_since is not None
@@ -151,7 +204,7 @@ async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) 
         next_cursor = Cursor(
             query.order, last.updated_at if query.order == BY_UPDATED else last.received_at, last.id
         )
-    return TicketPage(items, next_cursor)
+    return TicketPage(items, next_cursor, next_cursor is not None)
 
 
 async def ticket_history(conn: AsyncConnection, ticket_id: str, scope: Scope) -> list[HistoryEntry] | None:
@@ -172,6 +225,16 @@ async def ticket_occurrences(conn: AsyncConnection, ticket_id: str) -> list[Stor
         .order_by(occurrences.c.observed_at, occurrences.c.id)
     )
     return [occurrence_from_row(r) for r in rows]
+
+
+async def token_labels(conn: AsyncConnection, token_ids: set[str]) -> dict[str, str | None]:
+    """The label of each token (how a history names who acted, never a person's name)."""
+    if not token_ids:
+        return {}
+    rows = await conn.execute(
+        sa.select(tokens.c.id, tokens.c.label).where(tokens.c.id.in_(sorted(token_ids)))
+    )
+    return {row.id: row.label for row in rows}
 
 
 async def load_occurrence(conn: AsyncConnection, occurrence_id: str) -> StoredOccurrence | None:
