@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -28,11 +29,13 @@ from feedback_service.api import (
 )
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.interventions import InterventionController
+from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
 from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard import DashboardPlugin
+from feedback_service.metrics import worker_stopped
 from feedback_service.settings import Settings
 from feedback_service.store.migrate import upgrade
 
@@ -55,6 +58,12 @@ async def home() -> Redirect:
     return Redirect("/dashboard")
 
 
+_REQUEST_METRICS = PrometheusConfig(
+    app_name="feedback", prefix="feedback", group_path=True, exclude=["^/metrics$", "^/dashboard/static/"]
+)
+"""Requests by route template (not raw path, so ticket ids do not become labels) and status."""
+
+
 def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar:
     """The service for ``settings``; ``tree`` overrides the units named by ``settings.units``.
 
@@ -73,6 +82,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
             yield
         finally:
             await context.db.dispose()
+            worker_stopped()
 
     handlers: list[ControllerRouterHandler] = [
         TicketController,
@@ -89,6 +99,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         InterventionController,
         TokenController,
         MeController,
+        MetricsController,
         home,
     ]
     if settings.bench_echo:
@@ -98,6 +109,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         dependencies=dependencies(),
         exception_handlers=exception_handlers(),
         lifespan=[lifespan],
+        middleware=[_REQUEST_METRICS.middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="digitransform feedback service",

@@ -27,8 +27,11 @@ from __future__ import annotations
 import errno
 import inspect
 import os
+import shutil
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedback_service.settings import Settings
@@ -88,13 +91,33 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _metrics_directory() -> str | None:
+    """Where the workers keep their metrics (prometheus_client's multiprocess mode): the directory in
+    ``PROMETHEUS_MULTIPROC_DIR``, emptied of an earlier run's files, or a new one removed at exit."""
+    from feedback_service.metrics import MULTIPROCESS_ENV
+
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return None
+    made = tempfile.mkdtemp(prefix="feedback-metrics-")
+    os.environ[MULTIPROCESS_ENV] = made
+    return made
+
+
 def serve(settings: Settings, sock: socket.socket, *, workers: int) -> None:
     """Serve on the bound ``sock`` until stopped; the workers read ``settings`` from the environment
     this sets. The socket is closed on return."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from feedback_service import metrics
+
     os.environ.update(settings.to_env())
+    scratch = _metrics_directory() if workers > 1 else None
+    if settings.metrics_address:
+        metrics.serve_internally(settings.metrics_address)
     host, port = sock.getsockname()[:2]
     config = uvicorn_config(settings, host=host, port=port, workers=workers)
     server = uvicorn.Server(config)
@@ -119,5 +142,7 @@ def serve(settings: Settings, sock: socket.socket, *, workers: int) -> None:
         pass
     finally:
         sock.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if workers == 1 and not server.started:
         raise SystemExit(3)  # the app failed to start; it said why (uvicorn's STARTUP_FAILURE)

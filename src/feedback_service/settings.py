@@ -67,6 +67,9 @@ class Settings:
     """``FEEDBACK_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``) of reverse
     proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed. Empty (the default):
     those headers are ignored, whoever sends them."""
+    metrics_address: str | None = None
+    """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
+    token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
     shutdown_grace: float = 30.0
     """``FEEDBACK_SHUTDOWN_GRACE_SECONDS``: on SIGTERM a worker stops accepting connections and gives
     the requests in flight this long to finish before it closes them (default 30)."""
@@ -98,6 +101,7 @@ class Settings:
             bench_echo=_bool(env, "BENCH_ECHO", defaults.bench_echo),
             pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
             trusted_proxies=_addresses(env, "TRUSTED_PROXIES"),
+            metrics_address=_host_port(env, "METRICS_ADDRESS"),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
         )
 
@@ -119,6 +123,7 @@ class Settings:
             "FEEDBACK_BENCH_ECHO": "1" if self.bench_echo else "0",
             "FEEDBACK_POOL_SIZE": str(self.pool_size),
             "FEEDBACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "FEEDBACK_METRICS_ADDRESS": self.metrics_address or "",
             "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
         }
 
@@ -163,6 +168,16 @@ def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
             ) from None
         found.append(str(network) if "/" in item else str(network.network_address))
     return tuple(found)
+
+
+def _host_port(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(f"FEEDBACK_{name}", "").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"FEEDBACK_{name}: expected host:port (e.g. 10.0.0.5:9464), got {raw!r}")
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -25,6 +25,7 @@ from feedback_service.api.security import require_role
 from feedback_service.api.tickets import id_conflict, ticket_location
 from feedback_service.api.wire import new_ticket
 from feedback_service.auth.principal import Role
+from feedback_service.metrics import BATCH_TICKETS, BATCHES
 from feedback_service.services import tickets
 from feedback_service.store.errors import IdConflict
 from feedback_service.store.records import NewTicket
@@ -55,6 +56,8 @@ class BatchController(Controller):
                 f"a batch holds at most {limit} tickets, this one {len(data.tickets)}; split it",
                 errors=[FieldProblem("$.tickets", f"more than {limit} items")],
             )
+        BATCHES.inc()
+        BATCH_TICKETS.observe(len(data.tickets))
         now = ctx.now()
         checked = [_check(raw, i, ctx, principal, now) for i, raw in enumerate(data.tickets)]
         valid = [item for item in checked if isinstance(item, NewTicket)]

@@ -9,8 +9,9 @@ from litestar.di import NamedDependency
 
 from feedback_service.api.problems import ProblemError
 from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.tokens import authenticate_secret
+from feedback_service.auth.tokens import check_secret
 from feedback_service.context import ServiceContext
+from feedback_service.metrics import TOKEN_CHECKS
 
 __all__ = ["authenticate", "require_role"]
 
@@ -21,13 +22,16 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
     """The caller behind ``Authorization: Bearer <token>``, or a 401 problem."""
     header = request.headers.get("authorization")
     if header is None:
+        TOKEN_CHECKS.labels(outcome="missing").inc()
         raise ProblemError(401, "unauthorized", "send Authorization: Bearer <token>", headers=_CHALLENGE)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
+        TOKEN_CHECKS.labels(outcome="malformed").inc()
         raise ProblemError(
             401, "unauthorized", "the Authorization header must be Bearer <token>", headers=_CHALLENGE
         )
-    principal = await authenticate_secret(ctx.db, secret.strip(), ctx.tokens)
+    check = await check_secret(ctx.db, secret.strip(), ctx.tokens)
+    principal = check.principal
     if principal is None:
         raise ProblemError(
             401,

@@ -17,14 +17,17 @@ import sqlalchemy as sa
 
 from digitransform.domain import AdminLevel, AdminTree
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.metrics import TOKEN_CHECKS
 from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team, find_token, insert_token
 
 __all__ = [
     "IssuedToken",
     "TokenCache",
+    "TokenCheck",
     "TokenRequestError",
     "authenticate_secret",
+    "check_secret",
     "hash_secret",
     "issue_token",
 ]
@@ -125,36 +128,59 @@ class TokenCache:
     """
 
     seconds: float
-    _entries: dict[str, tuple[float, Principal | None]] = attrs.field(factory=dict)
+    _entries: dict[str, tuple[float, TokenCheck]] = attrs.field(factory=dict)
 
-    def get(self, secret_hash: str) -> tuple[bool, Principal | None]:
+    def get(self, secret_hash: str) -> TokenCheck | None:
         if self.seconds <= 0:
-            return False, None
+            return None
         entry = self._entries.get(secret_hash)
         if entry is None or entry[0] < time.monotonic():
-            return False, None
-        return True, entry[1]
+            return None
+        return entry[1]
 
-    def put(self, secret_hash: str, principal: Principal | None) -> None:
+    def put(self, secret_hash: str, check: TokenCheck) -> None:
         if self.seconds <= 0:
             return
         if len(self._entries) > 10_000:
             self._entries.clear()
-        self._entries[secret_hash] = (time.monotonic() + self.seconds, principal)
+        self._entries[secret_hash] = (time.monotonic() + self.seconds, check)
+
+
+@attrs.frozen
+class TokenCheck:
+    """What checking a bearer token found: the principal, or why there is none."""
+
+    principal: Principal | None
+    outcome: str
+    """``valid``, ``unknown``, ``revoked`` or ``malformed`` (not a token of this service's shape)."""
+
+
+async def check_secret(db: Database, secret: str, cache: TokenCache) -> TokenCheck:
+    """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome."""
+    check = await _check(db, secret, cache)
+    TOKEN_CHECKS.labels(outcome=check.outcome).inc()
+    return check
+
+
+async def _check(db: Database, secret: str, cache: TokenCache) -> TokenCheck:
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        return TokenCheck(None, "malformed")
+    digest = hash_secret(secret)
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
+    record = await find_token(db, digest)
+    if record is None:
+        check = TokenCheck(None, "unknown")
+    elif record.revoked_at is not None:
+        check = TokenCheck(None, "revoked")
+    else:
+        principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
+        check = TokenCheck(principal, "valid")
+    cache.put(digest, check)
+    return check
 
 
 async def authenticate_secret(db: Database, secret: str, cache: TokenCache) -> Principal | None:
     """The principal behind a bearer token, or ``None`` if it is unknown or revoked."""
-    if not secret.startswith(PREFIX) or len(secret) > 200:
-        return None
-    digest = hash_secret(secret)
-    known, principal = cache.get(digest)
-    if known:
-        return principal
-    record = await find_token(db, digest)
-    if record is None or record.revoked_at is not None:
-        principal = None
-    else:
-        principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
-    cache.put(digest, principal)
-    return principal
+    return (await check_secret(db, secret, cache)).principal

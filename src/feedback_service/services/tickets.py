@@ -27,6 +27,7 @@ from digitransform.domain import (
     Transition,
     allowed_actions,
 )
+from feedback_service.metrics import TICKETS, TRANSITIONS
 from feedback_service.store import mutations
 from feedback_service.store.database import Database
 from feedback_service.store.errors import IdConflict, StoreError, TicketNotFound, VersionMismatch
@@ -59,14 +60,24 @@ async def create(
     db: Database, new: NewTicket, actor: Actor, now: dt.datetime
 ) -> tuple[Outcome, StoredTicket]:
     """Report one difficulty; a retry with the same content returns what is stored (``REPLAYED``)."""
-    return await mutations.create_ticket(db, new, actor, now)
+    try:
+        outcome, stored = await mutations.create_ticket(db, new, actor, now)
+    except IdConflict:
+        TICKETS.labels(via="single", outcome="conflict").inc()
+        raise
+    TICKETS.labels(via="single", outcome=outcome.value).inc()
+    return outcome, stored
 
 
 async def create_many(
     db: Database, items: Sequence[NewTicket], actor: Actor, now: dt.datetime
 ) -> list[tuple[Outcome, StoredTicket] | IdConflict]:
     """Report a batch (an offline phone catching up): each ticket atomic on its own, results in order."""
-    return await mutations.create_tickets(db, items, actor, now)
+    results = await mutations.create_tickets(db, items, actor, now)
+    for result in results:
+        outcome = "conflict" if isinstance(result, IdConflict) else result[0].value
+        TICKETS.labels(via="batch", outcome=outcome).inc()
+    return results
 
 
 async def transition(
@@ -80,9 +91,22 @@ async def transition(
     now: dt.datetime,
 ) -> StoredTicket:
     """An official's action on a ticket read at ``expected_version``; refused if it changed since."""
-    return await mutations.transition_ticket(
-        db, scope, ticket_id, change, expected_version=expected_version, actor=actor, now=now
-    )
+    outcome = "applied"
+    try:
+        return await mutations.transition_ticket(
+            db, scope, ticket_id, change, expected_version=expected_version, actor=actor, now=now
+        )
+    except VersionMismatch:
+        outcome = "changed"
+        raise
+    except TicketNotFound:
+        outcome = "not_found"
+        raise
+    except (LifecycleError, StoreError):
+        outcome = "not_allowed"
+        raise
+    finally:
+        TRANSITIONS.labels(action=change.action.value, outcome=outcome).inc()
 
 
 async def add_occurrence(

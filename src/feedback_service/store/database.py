@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from feedback_service.metrics import watch_pool
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
@@ -134,6 +135,7 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     if parsed.get_backend_name() != "sqlite":
         options.update(pool_size=pool_size, max_overflow=pool_size)
         engine = create_async_engine(parsed, **options)
+        watch_pool(engine.sync_engine, store=engine.dialect.name, purpose="read_write")
         return Database(engine, PooledWriter(engine, run_writes))
     if parsed.database in (None, "", ":memory:"):
         raise DatabaseUrlError("an in-memory SQLite database is not shared between connections; use a file")
@@ -148,6 +150,8 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     _configure_sqlite(reader.sync_engine, write=False)
     writer = sa.create_engine(parsed.set(drivername="sqlite"), pool_size=1, max_overflow=0, **options)
     _configure_sqlite(writer, write=True)
+    watch_pool(reader.sync_engine, store="sqlite", purpose="read")
+    watch_pool(writer, store="sqlite", purpose="write")
     return Database(reader, SqliteWriter(writer, run_writes))
 
 

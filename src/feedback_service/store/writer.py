@@ -37,6 +37,8 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from feedback_service.metrics import WRITE_COMMIT_SECONDS, WRITE_GROUP_SIZE
+
 __all__ = ["MAX_GROUP", "PooledWriter", "Runner", "SqliteWriter", "Work", "Writer"]
 
 T = TypeVar("T")
@@ -150,8 +152,9 @@ class SqliteWriter(Writer):
 
     def _commit(self, conn: sa.Connection, group: list[_Job]) -> None:
         self.groups += 1
+        WRITE_GROUP_SIZE.labels(store="sqlite").observe(len(group))
         try:
-            with conn.begin():
+            with WRITE_COMMIT_SECONDS.labels(store="sqlite").time(), conn.begin():
                 results = self._run_writes(conn, [job.work for job in group])
         except BaseException as error:  # even SystemExit: the thread must live on to serve the others
             if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
@@ -218,9 +221,12 @@ class PooledWriter(Writer):
 
     async def _commit(self, group: list[_Job]) -> None:
         self.groups += 1
+        store = self._engine.dialect.name
+        WRITE_GROUP_SIZE.labels(store=store).observe(len(group))
         try:
-            async with self._engine.begin() as conn:
-                results = await conn.run_sync(self._run_writes, [job.work for job in group])
+            with WRITE_COMMIT_SECONDS.labels(store=store).time():
+                async with self._engine.begin() as conn:
+                    results = await conn.run_sync(self._run_writes, [job.work for job in group])
         except Exception as error:
             if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
                 for job in group:
