@@ -4,8 +4,8 @@
 starting together migrate once and the others wait, :func:`feedback_service.store.migrate.upgrade`),
 then starts N worker processes that share one listening socket and rebuild their settings from the
 ``FEEDBACK_*`` environment. Nothing a request depends on lives in one worker only: tickets, tokens,
-throttles and the trend aggregate are in the database, and the dashboard's session is the signed-in
-official's token in a cookie, checked against the database on every request.
+throttles, the trend aggregate and the dashboard's sessions are in the database, and every request
+checks its caller there.
 
 - **Graceful shutdown**: on SIGTERM (``systemctl stop``) or SIGINT every worker stops accepting
   connections and lets the requests in flight finish for up to ``Settings.shutdown_grace`` seconds
