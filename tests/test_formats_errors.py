@@ -166,7 +166,34 @@ def test_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "households.jsonl"
     path.write_bytes(household_line().encode() + b"\n" + '{"id": "h-2", "village": "Hòa"}'.encode("latin-1"))
     error = error_of(iter_households_jsonl, path)
-    assert error.line == 2 and error.message.startswith("not UTF-8")
+    assert (error.line, error.message) == (
+        2,
+        "not UTF-8 text: byte 28 (0xf2) does not start or continue a character",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"id": "h-1",', "not valid JSON: expecting property name enclosed in double quotes at column 14"),
+        (b'{"id": "h-1"} x', "not valid JSON: extra data at column 15"),
+        (
+            '{"id": "Hòa"'.encode("latin-1"),
+            "not UTF-8 text: byte 10 (0xf2) does not start or continue a character",
+        ),
+        (b"[" * 5000 + b"]" * 5000, "not valid JSON: nested too deeply"),
+        (b"", "not valid JSON: expecting value at column 1"),
+    ],
+)
+def test_unreadable_json_is_said_in_the_projects_words(data: bytes, message: str) -> None:
+    """The message for JSON the decoder refuses is the project's own, whatever msgspec's release says."""
+    with pytest.raises(FormatError) as caught:
+        from_json(data, Household)
+    assert caught.value.message == message
+    if data:  # and the same on a line of a file (where blank lines are skipped)
+        with pytest.raises(FormatError) as caught:
+            list(iter_households_jsonl(io.BytesIO(household_line().encode() + b"\n" + data + b"\n")))
+        assert (caught.value.line, caught.value.message) == (2, message)
 
 
 def test_several_bad_fields_on_one_line_are_all_named() -> None:

@@ -30,7 +30,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from digitransform.formats.errors import INPUT, FormatError, FormatErrors
+from digitransform.formats.errors import INPUT, FormatError, FormatErrors, unreadable_json
 
 __all__ = ["converter", "from_json", "structure", "to_json", "unstructure"]
 
@@ -433,8 +433,6 @@ def from_json(data: bytes | str, cls: type[T], *, source: str = INPUT, line: int
     """Read a ``cls`` from JSON, or raise :class:`FormatError` naming what is wrong and where."""
     try:
         plain = msgspec.json.decode(data)
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=line) from None
-    except msgspec.DecodeError as exc:
-        raise FormatError(f"not valid JSON: {exc}", source=source, line=line) from None
+    except (UnicodeDecodeError, msgspec.DecodeError, RecursionError):
+        raise FormatError(unreadable_json(data), source=source, line=line) from None
     return structure(plain, cls, source=source, line=line)

@@ -6,10 +6,11 @@ between 0 and 130, got -1``, so a command line can print it as it is.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["INPUT", "FormatError", "FormatErrors"]
+__all__ = ["INPUT", "FormatError", "FormatErrors", "unreadable_json"]
 
 INPUT = "<input>"
 """The source name used when the input has no file name (a string, a ``StringIO``)."""
@@ -72,3 +73,32 @@ class FormatErrors(FormatError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FormatErrors, (self.errors,))
+
+
+def unreadable_json(data: bytes | str) -> str:
+    """Why ``data``, which a JSON decoder refused, is not a JSON document: in this project's words.
+
+    The decoder's own message changes between its releases (msgspec 0.23 reports bad UTF-8 as
+    malformed JSON), so what a person reads is worked out here: first whether the bytes are UTF-8 at
+    all, then where the JSON syntax breaks (the standard library names the column).
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = raw[exc.start]
+            return (
+                f"not UTF-8 text: byte {exc.start + 1} (0x{byte:02x}) does not start or continue a character"
+            )
+    else:
+        text = data
+    try:
+        json.loads(text.rstrip("\r\n"))  # a line's own break is not part of what it holds
+    except RecursionError:
+        return "not valid JSON: nested too deeply"
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            return f"not valid JSON: {exc.msg.lower()} at column {exc.colno}"
+        return "not valid JSON"
+    return "not valid JSON: a value out of the supported range (a number too large, NaN or Infinity)"

@@ -17,7 +17,7 @@ import msgspec
 from digitransform.domain import AdminLevel, AdminTree, Household, InternetAccess, Resident
 from digitransform.formats._io import Sink, Source, numbered_lines, open_byte_sink, source_name
 from digitransform.formats.converter import structure
-from digitransform.formats.errors import FormatError
+from digitransform.formats.errors import FormatError, unreadable_json
 
 __all__ = [
     "HouseholdRecord",
@@ -135,8 +135,8 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
             household = decode(line).to_household(residents)
         except msgspec.ValidationError:  # a bad value: let the converter name it
             household = structure(_plain(line, source, number), Household, source=source, line=number)
-        except msgspec.DecodeError as exc:
-            raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
+        except (msgspec.DecodeError, RecursionError):
+            raise FormatError(unreadable_json(line), source=source, line=number) from None
         except ValueError:  # the domain refused what msgspec let through, or the bytes are not UTF-8
             household = structure(_plain(line, source, number), Household, source=source, line=number)
         if tree is not None and household.village not in villages:
@@ -156,10 +156,8 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
 def _plain(line: bytes | str, source: str, number: int) -> object:
     try:
         return msgspec.json.decode(line)
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text: {exc.reason}", source=source, line=number) from None
-    except msgspec.DecodeError as exc:  # pragma: no cover - the typed decoder found it valid JSON
-        raise FormatError(f"not valid JSON: {exc}", source=source, line=number) from None
+    except (UnicodeDecodeError, msgspec.DecodeError, RecursionError):
+        raise FormatError(unreadable_json(line), source=source, line=number) from None
 
 
 def write_households_jsonl(households: Iterable[Household], dst: Sink) -> int:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from digitransform.formats.errors import unreadable_json
 from digitransform.indicators.report import Report, ReportRow, RowKey
 
 if TYPE_CHECKING:
@@ -216,8 +217,11 @@ def read_earlier_json(
     try:
         document = msgspec.json.decode(data, type=_EarlierDocument)
     except msgspec.ValidationError as exc:
-        raise EarlierReportError(f"{source}: not an indicators report: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise EarlierReportError(f"{source}: not JSON: {exc}") from None
+        where = str(exc).partition(" - at `")[2].rstrip("`") or "$"
+        raise EarlierReportError(
+            f"{source}: not an indicators report written by --format json (wrong or missing {where})"
+        ) from None
+    except msgspec.DecodeError:
+        raise EarlierReportError(f"{source}: {unreadable_json(data)}") from None
     values = {(r.unit, r.indicator, r.variant): r.value for r in document.results}
     return document.period, values

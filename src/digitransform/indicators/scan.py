@@ -26,6 +26,7 @@ import msgspec
 
 from digitransform.domain import AdminTree, Household, InternetAccess, Period
 from digitransform.formats import FormatError, from_json
+from digitransform.formats.errors import unreadable_json
 from digitransform.indicators.accumulator import Accumulator
 from digitransform.indicators.definitions import IndicatorDefinition
 
@@ -224,7 +225,7 @@ def _count_chunks(
         for chunk in chunks:
             try:
                 count(decode(chunk), counters)
-            except (msgspec.ValidationError, msgspec.DecodeError, KeyError):
+            except (msgspec.ValidationError, msgspec.DecodeError, KeyError, RecursionError):
                 return _find_bad_line(chunk, lines, counters, accumulator.tree)
             lines += chunk.count(b"\n")
             if on_progress is not None:
@@ -271,7 +272,7 @@ def _find_bad_line(
         number = lines_before + i + 1
         try:
             record = _DECODER.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
             return _explain(line, number, exc)
         if record.village not in counters:
             found = tree.get(record.village)
@@ -287,7 +288,7 @@ def _explain(line: bytes, number: int, exc: Exception) -> _BadLine:
     except FormatError as error:
         return _BadLine(number, error.path or "$", error.message)
     if isinstance(exc, msgspec.DecodeError):  # pragma: no cover - from_json agrees on JSON syntax
-        return _BadLine(number, "$", f"not valid JSON: {exc}")
+        return _BadLine(number, "$", unreadable_json(line))
     message, _, where = str(exc).partition(" - at `")
     return _BadLine(number, where.rstrip("`") or "$", message)
 
