@@ -31,6 +31,7 @@ from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.interventions import InterventionController
 from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
+from feedback_service.api.schema_site import SCHEMA_PATH, assets_router, render_plugins
 from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         MeController,
         MetricsController,
         home,
+        assets_router(),
     ]
     if settings.bench_echo:
         handlers.append(EchoController)
@@ -115,7 +117,8 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
             title="digitransform feedback service",
             version=VERSION,
             description=_DESCRIPTION,
-            path="/schema",
+            path=SCHEMA_PATH,
+            render_plugins=render_plugins(),
             tags=[
                 Tag(name="tickets", description="Report difficulties and read them within your scope"),
                 Tag(name="transitions", description="Officials work tickets through the lifecycle"),
