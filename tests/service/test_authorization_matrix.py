@@ -3,7 +3,7 @@
 The routes come from the app's own route table, so a route added without a row in :data:`MATRIX`
 fails :func:`test_every_route_has_a_row`. Each row says, once, what each caller must get: the status,
 and for reads of commune A's data whether A's ticket or intervention shows in the answer
-(``SEES``) or must not (``BLIND``).
+(``SEES``) or must not (``BLIND``), or for a redirect where it leads (``"->sign-in"``).
 
 Callers: no token, a malformed token, a revoked one, a team of commune A (C1) and of commune B (C2),
 an official of A and of B, a province official, an admin. The dashboard authenticates by session:
@@ -53,15 +53,17 @@ def same(cell: Cell) -> dict[str, Cell]:
 
 
 A, N = (200, SEES), (200, BLIND)
+OUT = (303, "->/dashboard/sign-in")
+"""Sent to the sign-in form."""
 DENIED = (401, 401, 401)
 """No token, a malformed one, a revoked one."""
 OFFICIALS_READ = row(*DENIED, 403, 403, 200, 200, 200, 403)
 """Officials' figures: a team or an admin is refused (what each scope's figures hold is
 tests/service_trends/test_differential.py's business)."""
 ANY_TOKEN = row(*DENIED, 200, 200, 200, 200, 200, 200)
-PAGE = row(303, 303, 303, 303, 303, 200, 404, 200, 303)
+PAGE = row(OUT, OUT, OUT, OUT, OUT, 200, 404, 200, OUT)
 """A dashboard page about commune A: anyone not signed in as an official is sent to sign in."""
-HOME = same(303)
+HOME = row(OUT, OUT, OUT, OUT, OUT, (303, "->overview"), (303, "->overview"), (303, "->overview"), OUT)
 
 MATRIX: dict[str, dict[str, Cell]] = {
     # Tickets: teams report, everyone reads within scope; an admin reads nothing.
@@ -98,17 +100,25 @@ MATRIX: dict[str, dict[str, Cell]] = {
     "POST /api/v1/tokens": row(*DENIED, 403, 403, 403, 403, 403, 201),
     "DELETE /api/v1/tokens/{token_id:str}": row(*DENIED, 403, 403, 403, 403, 403, 204),
     "GET /api/v1/me": ANY_TOKEN,
+    "GET /metrics": row(*DENIED, 403, 403, 403, 403, 403, 200),
     # The dashboard: officials only, by session; A's pages are "not found" to B's official.
     "GET /": same(302),
     "GET /dashboard": HOME,
     "GET /dashboard/sign-in": same(200),
     "POST /dashboard/sign-in": row(401, 401, 401, 403, 403, 303, 303, 303, 403),
-    "POST /dashboard/sign-out": same(303),
-    "GET /dashboard/overview": row(303, 303, 303, 303, 303, 200, 200, 200, 303),
+    "POST /dashboard/sign-out": same((303, "->signed_out=1")),
+    "GET /dashboard/overview": row(OUT, OUT, OUT, OUT, OUT, 200, 200, 200, OUT),
     "GET /dashboard/communes/{code:str}": PAGE,
     "GET /dashboard/villages/{code:str}": PAGE,
-    "GET /dashboard/tickets": row(303, 303, 303, 303, 303, A, 404, A, 303),
-    "GET /dashboard/export/{what:str}": row(303, 303, 303, 303, 303, A, 404, A, 303),
+    "GET /dashboard/tickets": row(OUT, OUT, OUT, OUT, OUT, A, 404, A, OUT),
+    "GET /dashboard/tickets/{ticket_id:str}": row(OUT, OUT, OUT, OUT, OUT, A, 404, A, OUT),
+    "POST /dashboard/tickets/{ticket_id:str}/act": row(
+        OUT, OUT, OUT, OUT, OUT, (303, "->done=acknowledge"), 404, (303, "->done=acknowledge"), OUT
+    ),
+    "POST /dashboard/work-list/acknowledge": row(
+        OUT, OUT, OUT, OUT, OUT, (303, "->done=1"), (303, "->done=0"), (303, "->done=1"), OUT
+    ),
+    "GET /dashboard/export/{what:str}": row(OUT, OUT, OUT, OUT, OUT, A, 404, A, OUT),
     "GET /dashboard/static/{file_path:path}": same(200),
     # The OpenAPI document and its viewers: public (the contract is no secret).
     **{
@@ -211,7 +221,13 @@ def _api(method: str, path: str | Callable[[Fixture], str], **options: Any) -> R
     return send
 
 
-def _page(method: str, path: str | Callable[[Fixture], str], *, sign_in: bool = True) -> Request:
+def _page(
+    method: str,
+    path: str | Callable[[Fixture], str],
+    *,
+    sign_in: bool = True,
+    form: Callable[[Fixture], dict[str, str]] | None = None,
+) -> Request:
     def send(api: Api, data: Fixture, secret: str | None) -> httpx.Response:
         api.client.cookies.clear()
         if method == "POST" and path == "/dashboard/sign-in":
@@ -220,8 +236,9 @@ def _page(method: str, path: str | Callable[[Fixture], str], *, sign_in: bool = 
             _dashboard_sign_in(api, secret)
         url = path(data) if callable(path) else path
         if method == "POST":
-            form = api.client.get("/dashboard/sign-in")
-            return api.client.post(url, data={"csrf_token": _csrf(form.text)}, follow_redirects=False)
+            page = api.client.get("/dashboard/sign-in")
+            fields = {"csrf_token": _csrf(page.text), **(form(data) if form else {})}
+            return api.client.post(url, data=fields, follow_redirects=False)
         return api.client.get(url, follow_redirects=False)
 
     return send
@@ -278,6 +295,17 @@ REQUESTS: dict[str, Request] = {
     "GET /dashboard/communes/{code:str}": _page("GET", "/dashboard/communes/C1"),
     "GET /dashboard/villages/{code:str}": _page("GET", "/dashboard/villages/C1-01"),
     "GET /dashboard/tickets": _page("GET", "/dashboard/tickets?commune=C1"),
+    "GET /dashboard/tickets/{ticket_id:str}": _page("GET", lambda d: f"/dashboard/tickets/{d.ticket['id']}"),
+    "POST /dashboard/tickets/{ticket_id:str}/act": _page(
+        "POST",
+        lambda d: f"/dashboard/tickets/{d.ticket['id']}/act",
+        form=lambda d: {"action": "acknowledge", "version": str(d.ticket["version"])},
+    ),
+    "POST /dashboard/work-list/acknowledge": _page(
+        "POST",
+        "/dashboard/work-list/acknowledge",
+        form=lambda d: {"pick": f"{d.ticket['id']}:{d.ticket['version']}"},
+    ),
     "GET /dashboard/export/{what:str}": _page("GET", "/dashboard/export/tickets.csv?commune=C1"),
     "GET /dashboard/static/{file_path:path}": _page("GET", "/dashboard/static/dashboard.css", sign_in=False),
     "GET /schema/{path:str}": _api("GET", "/schema/openapi.json"),
@@ -317,6 +345,10 @@ def test_each_caller_gets_what_the_matrix_says(api: Api, route: str) -> None:
         got = response.status_code
         if got != status:
             wrong.append(f"{caller}: expected {status}, got {got} {response.text[:120]!r}")
+        elif visibility is not None and visibility.startswith("->"):
+            location = response.headers.get("location", "")
+            if visibility[2:] not in location:
+                wrong.append(f"{caller}: expected a redirect to …{visibility[2:]}…, got {location!r}")
         elif visibility is not None:
             shown = data.marker(route) in response.text
             if shown != (visibility == SEES):
