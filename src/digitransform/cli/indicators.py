@@ -18,16 +18,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from digitransform.domain import AdminLevel, AdminTreeError, Period
+from digitransform.domain import (
+    AdminLevel,
+    AdminTree,
+    AdminTreeError,
+    CodeMapper,
+    Period,
+    UnmappedCodeError,
+)
 from digitransform.formats import (
     FormatError,
     FormatErrors,
+    iter_numbered_households_jsonl,
     load_tree,
+    read_crosswalk_csv,
     read_service_reports_csv,
     read_teams_csv,
+    read_unit_history_csv,
 )
 from digitransform.indicators import (
     DEFAULT_REPORT,
@@ -69,7 +80,7 @@ def register(commands: Any) -> None:
         description="Indicators for every unit of the tree: counts, value, target, gap and rank. "
         "Roll-ups sum numerators and denominators; rates are never averaged.",
     )
-    parser.add_argument("--units", required=True, type=Path, help="units.csv (the admin tree)")
+    parser.add_argument("--units", type=Path, help="units.csv (the admin tree; or give --unit-history)")
     parser.add_argument(
         "--households", required=True, type=Path, nargs="+", help="households.jsonl (one or more files)"
     )
@@ -125,6 +136,29 @@ def register(commands: Any) -> None:
         "on_time_rate.method=late_inclusive",
     )
     parser.add_argument("--year", type=int, help="the year whose targets apply (default: the period's)")
+    merging = parser.add_argument_group(
+        "unit mergers", "input written with unit codes of before a reorganisation (docs/data-formats.md)"
+    )
+    merging.add_argument(
+        "--crosswalk",
+        type=Path,
+        metavar="FILE",
+        help="crosswalk.csv: old code → new code, from a date; maps the input's codes to the tree of --as-of",
+    )
+    merging.add_argument(
+        "--unit-history",
+        type=Path,
+        metavar="FILE",
+        help="unit_history.csv (units with valid_from/valid_to): the tree as of --as-of replaces --units'",
+    )
+    merging.add_argument(
+        "--as-of", metavar="DATE", help="the day whose tree the report uses (default: the period's last day)"
+    )
+    merging.add_argument(
+        "--written-on",
+        metavar="DATE",
+        help="the day the households and teams files were written (reports and tickets carry their own)",
+    )
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.set_defaults(run=run)
 
@@ -155,10 +189,40 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     period = _period(args.period)
-    tree = _tree(args.units)
+    if args.units is None and args.unit_history is None:
+        raise UsageError("give --units (or --unit-history with --crosswalk)")
+    tree = _tree(args.units) if args.units is not None else None
     indicators = _indicators(args)
     mapping = _dhis2_mapping(args, period)
+    mapper = _code_mapper(args, period, tree)
+    if mapper is not None:
+        tree = mapper.tree
+    assert tree is not None
     accumulator = Accumulator(tree, indicators, period)
+    if mapper is not None:
+        _count_mapped(args, accumulator, mapper)
+    else:
+        _count(args, accumulator, tree, errors)
+    if accumulator.skipped_reports:
+        errors.print(
+            f"note: {accumulator.skipped_reports} service report(s) overlap {period} without lying "
+            "inside it and were not counted",
+            highlight=False,
+        )
+    report = build_report(accumulator, year=args.year, down_to=AdminLevel(args.level))
+    if mapper is not None:
+        report = attrs.evolve(report, code_mappings=mapper.statements)
+    if args.compare is not None:
+        earlier_period, values = read_earlier_json(args.compare.read_bytes(), args.compare.name)
+        report = report.against(values, earlier_period or args.compare.name)
+    if mapping is not None:
+        _write_dhis2(report, mapping, args)
+    else:
+        _write(report, args)
+    return 0
+
+
+def _count(args: argparse.Namespace, accumulator: Accumulator, tree: AdminTree, errors: Console) -> None:
     if args.teams is not None:
         _add(accumulator.add_teams, read_teams_csv(args.teams, tree), args.teams)
     if args.service_reports is not None:
@@ -172,21 +236,71 @@ def _run(args: argparse.Namespace, errors: Console) -> int:
                 count_households_file(
                     households, accumulator, workers=args.workers or 1, on_progress=on_progress
                 )
-    if accumulator.skipped_reports:
-        errors.print(
-            f"note: {accumulator.skipped_reports} service report(s) overlap {period} without lying "
-            "inside it and were not counted",
-            highlight=False,
+
+
+def _date_option(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: expected a date such as 2025-09-30, got {text!r}") from None
+
+
+def _code_mapper(
+    args: argparse.Namespace, period: Period | None, tree: AdminTree | None
+) -> CodeMapper | None:
+    """The mapper of old codes, when --crosswalk is given; checked before any counting."""
+    if args.crosswalk is None:
+        for option in ("unit_history", "as_of", "written_on"):
+            if getattr(args, option) is not None:
+                raise UsageError(f"--{option.replace('_', '-')} needs --crosswalk")
+        return None
+    written_on = _date_option(args.written_on, "--written-on")
+    if written_on is None:
+        raise UsageError(
+            "--crosswalk needs --written-on, the day the households and teams files were written"
         )
-    report = build_report(accumulator, year=args.year, down_to=AdminLevel(args.level))
-    if args.compare is not None:
-        earlier_period, values = read_earlier_json(args.compare.read_bytes(), args.compare.name)
-        report = report.against(values, earlier_period or args.compare.name)
-    if mapping is not None:
-        _write_dhis2(report, mapping, args)
-    else:
-        _write(report, args)
-    return 0
+    as_of = _date_option(args.as_of, "--as-of") or (period.end if period is not None else None)
+    if as_of is None:
+        raise UsageError("--crosswalk needs --as-of or --period: the day whose tree the report uses")
+    if args.scheduler is not None:
+        raise UsageError("--crosswalk maps each household and cannot run on --scheduler")
+    history = None
+    if args.unit_history is not None:
+        history = read_unit_history_csv(args.unit_history)
+        try:
+            tree = history.tree_as_of(as_of)
+        except AdminTreeError as exc:
+            raise UsageError(f"{args.unit_history.name}: the units valid on {as_of}: {exc}") from None
+    if tree is None:
+        raise UsageError("--crosswalk needs --units or --unit-history: the tree the report uses")
+    return CodeMapper(read_crosswalk_csv(args.crosswalk), tree, as_of, history)
+
+
+def _count_mapped(args: argparse.Namespace, accumulator: Accumulator, mapper: CodeMapper) -> None:
+    """Count the input with each code mapped to the tree as of the report's day (one process)."""
+    written_on = _date_option(args.written_on, "--written-on")
+    assert written_on is not None
+    history = mapper.history
+    as_written = history.tree_as_of(written_on) if history is not None else None
+    try:
+        if args.teams is not None:
+            source = args.teams
+            teams = read_teams_csv(args.teams, as_written)
+            accumulator.add_teams(mapper.team(t, written_on, line) for line, t in enumerate(teams, 2))
+        if args.service_reports is not None:
+            source = args.service_reports
+            reports = read_service_reports_csv(args.service_reports)
+            accumulator.add_service_reports(
+                mapper.service_report(r, line) for line, r in enumerate(reports, 2)
+            )
+        for path in args.households:
+            source = path
+            households = iter_numbered_households_jsonl(path, tree=as_written)
+            accumulator.add_households(mapper.household(h, written_on, line) for line, h in households)
+    except UnmappedCodeError as exc:
+        raise UsageError(f"{source.name}: {exc}") from None
 
 
 def _dhis2_mapping(args: argparse.Namespace, period: Period | None) -> Dhis2Mapping | None:

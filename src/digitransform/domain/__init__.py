@@ -13,6 +13,15 @@ from digitransform.domain.difficulties import (
     label_of,
 )
 from digitransform.domain.households import VNEID_LEVELS, Household, InternetAccess, Resident
+from digitransform.domain.mergers import (
+    CodeMapper,
+    CodeMapping,
+    Crosswalk,
+    CrosswalkEntry,
+    DatedUnit,
+    UnitHistory,
+    UnmappedCodeError,
+)
 from digitransform.domain.periods import (
     LOCAL_TZ,
     Period,
@@ -51,6 +60,11 @@ __all__ = [
     "AdminTreeError",
     "AdminUnit",
     "Barrier",
+    "CodeMapper",
+    "CodeMapping",
+    "Crosswalk",
+    "CrosswalkEntry",
+    "DatedUnit",
     "DigitalService",
     "Household",
     "InternetAccess",
@@ -72,6 +86,8 @@ __all__ = [
     "TicketStatus",
     "Transition",
     "TreeProblem",
+    "UnitHistory",
+    "UnmappedCodeError",
     "allowed_actions",
     "apply_transition",
     "ascii_fold",

@@ -24,9 +24,11 @@ from digitransform.formats.households import (
     HouseholdRecord,
     ResidentRecord,
     iter_households_jsonl,
+    iter_numbered_households_jsonl,
     write_households_jsonl,
 )
 from digitransform.formats.json_lines import iter_json_lines, write_json_lines
+from digitransform.formats.mergers import read_crosswalk_csv, read_unit_history_csv
 from digitransform.formats.service_reports import read_service_reports_csv, write_service_reports_csv
 from digitransform.formats.teams import format_roles, parse_roles, read_teams_csv, write_teams_csv
 from digitransform.formats.units import load_tree, read_units_csv, write_units_csv
@@ -43,10 +45,13 @@ __all__ = [
     "from_json",
     "iter_households_jsonl",
     "iter_json_lines",
+    "iter_numbered_households_jsonl",
     "load_tree",
     "parse_roles",
+    "read_crosswalk_csv",
     "read_service_reports_csv",
     "read_teams_csv",
+    "read_unit_history_csv",
     "read_units_csv",
     "structure",
     "to_json",

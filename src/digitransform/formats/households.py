@@ -23,6 +23,7 @@ __all__ = [
     "HouseholdRecord",
     "ResidentRecord",
     "iter_households_jsonl",
+    "iter_numbered_households_jsonl",
     "write_households_jsonl",
 ]
 
@@ -126,6 +127,14 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
     Raises :class:`FormatError` at the first bad line, naming the file, the line and the field
     (``households.jsonl:12: $.members[2].age: must be between 0 and 130, got -1``).
     """
+    for _, household in iter_numbered_households_jsonl(src, tree=tree):
+        yield household
+
+
+def iter_numbered_households_jsonl(
+    src: Source, *, tree: AdminTree | None = None
+) -> Iterator[tuple[int, Household]]:
+    """:func:`iter_households_jsonl` with each household's line, for errors found later."""
     source = source_name(src)
     villages = set() if tree is None else {u.code for u in tree.at_level(AdminLevel.VILLAGE)}
     decode = _DECODER.decode
@@ -150,7 +159,7 @@ def iter_households_jsonl(src: Source, *, tree: AdminTree | None = None) -> Iter
             )
         if len(residents) > _CACHE_LIMIT:
             residents.clear()
-        yield household
+        yield number, household
 
 
 def _plain(line: bytes | str, source: str, number: int) -> object:

@@ -113,6 +113,17 @@ def to_json(report: Report) -> bytes:
         head["earlier_period"] = report.earlier_period
     if report.skipped_reports:
         head["skipped_reports"] = report.skipped_reports
+    if report.code_mappings:
+        head["code_mappings"] = [
+            {
+                "kind": m.kind,
+                "old_code": m.old_code,
+                "new_code": m.new_code,
+                "effective": None if m.effective is None else m.effective.isoformat(),
+                "records": m.records,
+            }
+            for m in report.code_mappings
+        ]
     encode = msgspec.json.encode
     results = b",\n".join(encode(record) for record in _records(report))
     return encode(head)[:-1] + b',"results":[\n' + results + b"\n]}\n"
@@ -185,6 +196,14 @@ def to_table(report: Report, console: Console) -> None:
                 cells.append("" if row.change is None else f"{row.change:+.2f}")
             table.add_row(*cells)
         console.print(table)
+    for mapping in report.code_mappings:
+        since = "" if mapping.effective is None else f" (since {mapping.effective})"
+        console.print(
+            f"note: {mapping.records} {mapping.kind.replace('_', ' ')} record(s) written with "
+            f"{mapping.old_code} counted at {mapping.new_code}{since}",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _value_cell(row: ReportRow) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from digitransform.domain import AdminLevel, AdminTree, AdminUnit, Period, local_date
+from digitransform.domain import AdminLevel, AdminTree, AdminUnit, CodeMapping, Period, local_date
 from digitransform.indicators.accumulator import Accumulator
 from digitransform.indicators.definitions import Direction, IndicatorDefinition, Target
 from digitransform.indicators.rollup import evaluate, roll_up
@@ -79,6 +79,8 @@ class Report:
         rows: The rows.
         skipped_reports: Service reports that overlap the period without lying inside it.
         earlier_period: The period of the report this one was set against, if any.
+        code_mappings: Old unit codes the input was written with, and where they were counted
+            (see :class:`~digitransform.domain.CodeMapper`); empty when no code was mapped.
     """
 
     period: Period | None
@@ -86,6 +88,7 @@ class Report:
     rows: tuple[ReportRow, ...]
     skipped_reports: int = 0
     earlier_period: str | None = None
+    code_mappings: tuple[CodeMapping, ...] = ()
 
     def down_to(self, level: AdminLevel) -> Report:
         """Only rows of ``level`` and the levels above it."""
