@@ -120,22 +120,12 @@ MATRIX: dict[str, dict[str, Cell]] = {
     ),
     "GET /dashboard/export/{what:str}": row(OUT, OUT, OUT, OUT, OUT, A, 404, A, OUT),
     "GET /dashboard/static/{file_path:path}": same(200),
-    # The OpenAPI document and its viewers: public (the contract is no secret).
+    # The OpenAPI document, Swagger UI and its files: public (the contract is no secret).
     **{
         f"GET /schema{tail}": same(200)
-        for tail in (
-            "",
-            "/openapi.json",
-            "/openapi.yaml",
-            "/openapi.yml",
-            "/redoc",
-            "/elements",
-            "/rapidoc",
-            "/swagger",
-            "/oauth2-redirect.html",
-            "/{path:str}",
-        )
+        for tail in ("", "/openapi.json", "/swagger", "/oauth2-redirect.html", "/{path:str}")
     },
+    "GET /schema/assets/{file_path:path}": same(200),
 }
 
 
@@ -309,6 +299,7 @@ REQUESTS: dict[str, Request] = {
     "GET /dashboard/export/{what:str}": _page("GET", "/dashboard/export/tickets.csv?commune=C1"),
     "GET /dashboard/static/{file_path:path}": _page("GET", "/dashboard/static/dashboard.css", sign_in=False),
     "GET /schema/{path:str}": _api("GET", "/schema/openapi.json"),
+    "GET /schema/assets/{file_path:path}": _api("GET", "/schema/assets/swagger-ui.css"),
 }
 """How to exercise a route, when a plain GET of its path (no parameters) is not enough."""
 
