@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback_service.dashboard.charts import Bar, LineSeries, TimeMark, bar_chart, line_chart, nice_ceiling
+from feedback_service.dashboard.charts import (
+    Bar,
+    LineSeries,
+    TimeMark,
+    bar_chart,
+    line_chart,
+    nice_ceiling,
+    nice_scale,
+)
+from feedback_service.dashboard.views import fold_series
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -139,3 +148,62 @@ def test_bars_carry_their_values() -> None:
     groups = root.findall(f"{SVG}g[@class='bar']")
     assert [(g.get("data-key"), g.get("data-value")) for g in groups] == [("0-7", "4"), ("8-30", "0")]
     assert "4 (6 người)" in markup
+
+
+@given(st.integers(min_value=0, max_value=10**7))
+def test_axis_ticks_are_whole_numbers_and_few(value: int) -> None:
+    """The axis counts whole tickets: a step of 1, 2 or 5 × 10ⁿ, at most five steps, top at or above."""
+    top, step = nice_scale(value)
+    assert top >= max(value, 1) and top % step == 0 and top // step <= 5
+    assert str(step).rstrip("0") in {"1", "2", "5"}
+    assert top - step < max(value, 1)  # no empty step at the top
+
+
+def test_a_chart_of_50_tickets_has_no_half_ticket_tick() -> None:
+    """The issue's example: a top of 50 used to show ticks of 12.5 and 37.5."""
+    markup = line_chart(
+        chart_id="c",
+        title="T",
+        x_labels=["a", "b"],
+        x_keys=["1", "2"],
+        series=[LineSeries("s", "S", [41, 50])],
+    )
+    ticks = [
+        t for t in re.findall(r'<text class="tick" x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]+)<', markup)
+    ]
+    assert ticks == ["0", "10", "20", "30", "40", "50"]
+
+
+def test_the_last_month_label_is_not_cut() -> None:
+    """Labels near the edges are anchored inside the drawing, so "thg 12 2026" is not cut to "12/202"."""
+    labels = [f"thg {m} 2026" for m in range(1, 13)]
+    markup = line_chart(
+        chart_id="c",
+        title="T",
+        x_labels=labels,
+        x_keys=[str(m) for m in range(12)],
+        series=[LineSeries("s", "S", list(range(12)))],
+    )
+    root = _svg(markup)
+    width = float(root.get("viewBox", "0 0 0 0").split()[2])
+    for text in root.iter(f"{SVG}text"):
+        if "x-tick" not in (text.get("class") or ""):
+            continue
+        x, chars = float(text.get("x", "0")), len(text.text or "") * 8
+        anchor = text.get("text-anchor")
+        left = x if anchor == "start" else x - chars if anchor == "end" else x - chars / 2
+        assert left >= 0 and left + chars <= width, text.text
+
+
+def test_small_barriers_fold_into_one_line_and_the_table_keeps_them_all() -> None:
+    """Seven barriers: the five largest at the end are drawn, the other two summed; the table has all."""
+    every = [LineSeries(f"b{k}", f"B{k}", [k, k * 2]) for k in range(7)]
+    drawn = fold_series(every, 5, "other", "Other")
+    assert [s.key for s in drawn] == ["b6", "b5", "b4", "b3", "b2", "other"]
+    assert drawn[-1].values == (0 + 1, 0 + 2)
+    assert fold_series(every[:6], 5, "other", "Other")[-1].key == "b0"  # one left over is drawn as itself
+    markup = line_chart(
+        chart_id="c", title="T", x_labels=["a", "b"], x_keys=["1", "2"], series=drawn, table_series=every
+    )
+    assert len(re.findall(r'<th scope="col" data-series=', markup)) == 7
+    assert len(_svg(markup).findall(f"{SVG}g[@class='series']")) == 6

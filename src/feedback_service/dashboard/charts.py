@@ -13,7 +13,16 @@ from html import escape
 
 import attrs
 
-__all__ = ["PALETTE", "Bar", "LineSeries", "TimeMark", "bar_chart", "line_chart", "nice_ceiling"]
+__all__ = [
+    "PALETTE",
+    "Bar",
+    "LineSeries",
+    "TimeMark",
+    "bar_chart",
+    "line_chart",
+    "nice_ceiling",
+    "nice_scale",
+]
 
 PALETTE = (
     "#1b5e9c",
@@ -77,6 +86,22 @@ def nice_ceiling(value: int) -> int:
     raise AssertionError("unreachable: 10 × power is always enough")
 
 
+def nice_scale(value: int, most_ticks: int = 5) -> tuple[int, int]:
+    """A whole-number axis for counts up to ``value``: its top and the step between ticks.
+
+    The step is 1, 2 or 5 × 10ⁿ, at least 1, so every tick is a whole number of tickets (never
+    12.5), and there are at most ``most_ticks`` steps from 0 to the top.
+    """
+    value = max(value, 1)
+    step = 1
+    while math.ceil(value / step) > most_ticks:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 ...
+            step = int(step * factor)
+            if math.ceil(value / step) <= most_ticks:
+                break
+    return step * math.ceil(value / step), step
+
+
 def _attr(value: object) -> str:
     return escape(str(value), quote=True)
 
@@ -92,11 +117,13 @@ def line_chart(
     x_labels: Sequence[str],
     x_keys: Sequence[str],
     series: Sequence[LineSeries],
+    table_series: Sequence[LineSeries] | None = None,
     marks: Sequence[TimeMark] = (),
     x_caption: str = "",
     y_caption: str = "",
-    width: int = 760,
-    height: int = 320,
+    table_label: str = "Table",
+    width: int = 380,
+    height: int = 260,
 ) -> str:
     """A multi-line chart over discrete x positions (periods), with vertical time marks and a table.
 
@@ -106,19 +133,26 @@ def line_chart(
         x_labels: one short label per x position, shown under the axis.
         x_keys: one machine key per x position (an ISO date), put in ``data-x`` of each point.
         series: the lines; each must have one value per x position.
+        table_series: the series of the table, when it holds more than the drawing (every barrier
+            where the drawing folds the smaller ones into one line); ``series`` when not given.
         marks: markers on the time axis.
+        table_label: the summary of the disclosure that shows the numbers as a table.
+
+    The drawing is sized for a phone (380 units wide, text at 14 units): shown at 336 px or more,
+    no text is smaller than 12 px. Axes count whole tickets; x labels are thinned to fit, and the
+    first and last are anchored inside the plot so none is cut.
     """
     n = len(x_keys)
     if len(x_labels) != n:
         raise ValueError(f"line chart {chart_id}: {len(x_labels)} x labels for {n} x keys")
-    for s in series:
+    for s in (*series, *(table_series or ())):
         if len(s.values) != n:
             raise ValueError(
                 f"line chart {chart_id}: series {s.key} has {len(s.values)} values for {n} periods"
             )
-    left, right, top, bottom = 48, 16, 28, 44
+    left, right, top, bottom = 44, 12, 28, 44
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_ceiling(max((v for s in series for v in s.values), default=0))
+    top_value, y_step = nice_scale(max((v for s in series for v in s.values), default=0))
 
     def x_at(position: float) -> float:
         return left + (plot_w * position / (n - 1) if n > 1 else plot_w / 2)
@@ -134,19 +168,23 @@ def line_chart(
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(_describe(series, x_labels))}</desc>',
     ]
-    for tick in range(5):
-        value = top_value * tick / 4
+    for value in range(0, top_value + 1, y_step):
         y = y_at(value)
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>'
-            f'<text class="tick" x="{left - 6}" y="{_fmt(y + 4)}" text-anchor="end">{_fmt(value)}</text>'
+            f'<text class="tick" x="{left - 6}" y="{_fmt(y + 5)}" text-anchor="end">{value}</text>'
         )
-    step = max(1, math.ceil(n / 12))
+    widest = max((len(label) for label in x_labels), default=1)
+    fits = max(2, int(plot_w // (widest * 8 + 12)))  # about 8 units a character at 14 units
+    step = max(1, math.ceil(n / fits))
     for i, label in enumerate(x_labels):
         if i % step == 0:
+            x = x_at(i)
+            half = widest * 4
+            anchor = "start" if x - half < 0 else "end" if x + half > width else "middle"
             parts.append(
-                f'<text class="tick" x="{_fmt(x_at(i))}" y="{height - bottom + 16}" '
-                f'text-anchor="middle">{escape(label)}</text>'
+                f'<text class="tick x-tick" x="{_fmt(x)}" y="{height - bottom + 18}" '
+                f'text-anchor="{anchor}">{escape(label)}</text>'
             )
     if x_caption:
         parts.append(
@@ -190,7 +228,8 @@ def line_chart(
     return (
         f'<figure class="chart-figure">{"".join(parts)}'
         f'<figcaption><ul class="legend">{legend}</ul></figcaption>'
-        f"{_line_table(chart_id, title, x_labels, x_keys, series, marks)}</figure>"
+        f"{_line_table(chart_id, title, x_labels, x_keys, table_series or series, marks, table_label)}"
+        "</figure>"
     )
 
 
@@ -214,6 +253,7 @@ def _line_table(
     x_keys: Sequence[str],
     series: Sequence[LineSeries],
     marks: Sequence[TimeMark],
+    table_label: str,
 ) -> str:
     head = "".join(f'<th scope="col" data-series="{_attr(s.key)}">{escape(s.label)}</th>' for s in series)
     rows = []
@@ -223,15 +263,18 @@ def _line_table(
     notes = "".join(f"<li>{escape(m.label)}</li>" for m in marks)
     note_list = f'<ul class="marks-list">{notes}</ul>' if notes else ""
     return (
-        f'<div class="visually-hidden"><table id="{_attr(chart_id)}-table">'
+        f'<details class="chart-table"><summary>{escape(table_label)}</summary><div class="table-scroll">'
+        f'<table class="data" id="{_attr(chart_id)}-table">'
         f"<caption>{escape(title)}</caption><thead><tr><td></td>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>{note_list}</div>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{note_list}</details>"
     )
 
 
-def bar_chart(*, chart_id: str, title: str, bars: Sequence[Bar], width: int = 480) -> str:
+def bar_chart(
+    *, chart_id: str, title: str, bars: Sequence[Bar], width: int = 380, table_label: str = "Table"
+) -> str:
     """Horizontal bars with their values written beside them, and the same numbers as a table."""
-    row_h, label_w, value_w = 30, 130, 110
+    row_h, label_w, value_w = 32, 104, 124
     height = row_h * max(len(bars), 1) + 8
     top_value = nice_ceiling(max((b.value for b in bars), default=0))
     plot_w = width - label_w - value_w
@@ -248,10 +291,10 @@ def bar_chart(*, chart_id: str, title: str, bars: Sequence[Bar], width: int = 48
         note = f" ({escape(b.note)})" if b.note else ""
         parts.append(
             f'<g class="bar" data-key="{_attr(b.key)}" data-value="{b.value}">'
-            f'<text class="bar-label" x="{label_w - 8}" y="{y + 19}" text-anchor="end">'
+            f'<text class="bar-label" x="{label_w - 8}" y="{y + 20}" text-anchor="end">'
             f"{escape(b.label)}</text>"
             f'<rect x="{label_w}" y="{y + 4}" width="{_fmt(w)}" height="{row_h - 10}" fill="{PALETTE[0]}"/>'
-            f'<text class="bar-value" x="{_fmt(label_w + w + 6)}" y="{y + 19}">{b.value}{note}</text></g>'
+            f'<text class="bar-value" x="{_fmt(label_w + w + 6)}" y="{y + 20}">{b.value}{note}</text></g>'
         )
     parts.append("</svg>")
     rows = "".join(
@@ -260,7 +303,8 @@ def bar_chart(*, chart_id: str, title: str, bars: Sequence[Bar], width: int = 48
         for b in bars
     )
     table = (
-        f'<div class="visually-hidden"><table id="{_attr(chart_id)}-table"><caption>{escape(title)}</caption>'
-        f"<tbody>{rows}</tbody></table></div>"
+        f'<details class="chart-table"><summary>{escape(table_label)}</summary><div class="table-scroll">'
+        f'<table class="data" id="{_attr(chart_id)}-table"><caption>{escape(title)}</caption>'
+        f"<tbody>{rows}</tbody></table></div></details>"
     )
     return f'<figure class="chart-figure">{"".join(parts)}{table}</figure>'

@@ -43,7 +43,7 @@ from feedback_service.dashboard.session import (
     sign_in,
     start_session,
 )
-from feedback_service.dashboard.views import build_unit_page, unit_filter
+from feedback_service.dashboard.views import TOP_COMMUNES, build_unit_page, unit_filter
 from feedback_service.dashboard.worklist import WorkList
 from feedback_service.store.queries import list_tickets
 
@@ -323,7 +323,8 @@ class DashboardController(Controller):
         filters = Filters.parse(_query(request), _today(ctx))
         language = filters.language
         scope = ticket_scope(principal, ctx.tree)
-        page = await build_unit_page(dashboard.figures_for(ctx), ctx.tree, scope, unit, filters)
+        fmt = dashboard.config.formatter(language)
+        page = await build_unit_page(dashboard.figures_for(ctx), ctx.tree, scope, unit, filters, fmt)
         trail = [u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)]
         ticket_params = {
             "unresolved": "1",
@@ -345,6 +346,8 @@ class DashboardController(Controller):
             tree=ctx.tree,
             ticket_query=_encode(ticket_params),
             export_query=_encode({**_unit_params(unit), **filters.params()}),
+            show_all_communes=request.query_params.get("communes") == "all",
+            top_communes=TOP_COMMUNES,
             category_labels=lambda cs: ", ".join(
                 barrier_label(c.value, language) for c in sorted(cs, key=lambda c: c.value)
             ),

@@ -18,11 +18,44 @@ from digitransform.trends import BacklogAgeing, GroupBy, TicketFilter, TrendSumm
 from feedback_service.dashboard.charts import Bar, LineSeries, TimeMark, bar_chart, line_chart
 from feedback_service.dashboard.figures import DashboardData, InterventionMark
 from feedback_service.dashboard.filters import Filters
+from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, barrier_label, text
 from feedback_service.store.records import Scope
 from feedback_service.trends import CommuneBacklog
 
-__all__ = ["UnitPage", "build_unit_page", "mark_position", "period_label", "unit_filter"]
+__all__ = [
+    "TOP_BARRIERS",
+    "TOP_COMMUNES",
+    "UnitPage",
+    "build_unit_page",
+    "fold_series",
+    "mark_position",
+    "period_label",
+    "unit_filter",
+]
+
+
+TOP_BARRIERS = 5
+"""Barriers drawn as their own line; the rest are folded into one "other barriers" line."""
+TOP_COMMUNES = 10
+"""Communes the ranking shows before "show all"."""
+OTHER = "other_barriers"
+
+
+def fold_series(series: Sequence[LineSeries], top: int, key: str, label: str) -> list[LineSeries]:
+    """The ``top`` series with the largest last value (then peak), and the sum of the rest as one line.
+
+    The folded line sums the rest per period (a ticket with two barriers counts in each, as in the
+    per-barrier table); with ``top`` or fewer series there is nothing to fold.
+    """
+    ranked = sorted(
+        series, key=lambda s: (-(s.values[-1] if s.values else 0), -max(s.values, default=0), s.key)
+    )
+    kept, rest = ranked[:top], ranked[top:]
+    if len(rest) <= 1:
+        return ranked
+    folded = [sum(values) for values in zip(*(s.values for s in rest), strict=True)]
+    return [*kept, LineSeries(key, label, folded)]
 
 
 @attrs.frozen
@@ -36,6 +69,7 @@ class UnitPage:
     summary: TrendSummary
     ageing: BacklogAgeing
     ranking: Sequence[CommuneBacklog]
+    """Every commune of the scope, ranked (the page shows the top :data:`TOP_COMMUNES` unless asked)."""
     villages: Sequence[dict[str, Any]]
     marks: Sequence[InterventionMark]
 
@@ -50,12 +84,9 @@ def unit_filter(unit: AdminUnit, filters: Filters) -> TicketFilter:
     return where
 
 
-def period_label(start: dt.date, kind: PeriodKind, language: Language) -> str:
-    """A short axis label: the ISO week ``W05`` or the month ``01/2026``."""
-    if kind is PeriodKind.MONTH:
-        return f"{start.month:02d}/{start.year}"
-    week = start.isocalendar().week
-    return f"{'T' if language is Language.VI else 'W'}{week:02d}"
+def period_label(start: dt.date, kind: PeriodKind, fmt: Formatter) -> str:
+    """A short axis label: the ISO week ``Tuần 5`` / ``W05``, or the month ``thg 1 2026`` / ``Jan 2026``."""
+    return fmt.month(start) if kind is PeriodKind.MONTH else fmt.week(start)
 
 
 def mark_position(trend: UnresolvedTrend, day: dt.date) -> float | None:
@@ -79,10 +110,17 @@ def _marks_in(unit: AdminUnit, tree: AdminTree, marks: Sequence[InterventionMark
 
 
 async def build_unit_page(
-    data: DashboardData, tree: AdminTree, scope: Scope, unit: AdminUnit, filters: Filters
+    data: DashboardData,
+    tree: AdminTree,
+    scope: Scope,
+    unit: AdminUnit,
+    filters: Filters,
+    fmt: Formatter | None = None,
 ) -> UnitPage:
     """Fetch the figures of ``unit`` under ``filters`` and draw its charts."""
     lang = filters.language
+    fmt = fmt or Formatter(lang)
+    table_label = text("show_table", lang)
     where = unit_filter(unit, filters)
     trend = await data.trend(scope, filters.period, filters.first, filters.last, GroupBy.CATEGORY, where)
     ageing = await data.ageing(scope, filters.last, None, where)
@@ -109,48 +147,54 @@ async def build_unit_page(
 
     points = trend.total.points
     x_keys = [p.start.isoformat() for p in points]
-    x_labels = [period_label(p.start, filters.period, lang) for p in points]
-    series = [
+    x_labels = [period_label(p.start, filters.period, fmt) for p in points]
+    every = [
         LineSeries(str(s.group), barrier_label(s.group, lang), [p.unresolved_at_end for p in s.points])
         for s in trend.series
     ]
+    series = fold_series(every, TOP_BARRIERS, OTHER, text("other_barriers", lang))
     time_marks = []
     for m in marks:
         position = mark_position(trend, m.on)
         if position is not None:
-            time_marks.append(TimeMark(position, f"{m.on.isoformat()}: {m.title}", m.id))
+            time_marks.append(TimeMark(position, f"{fmt.date(m.on)}: {m.title}", m.id))
+    window = f"{fmt.date(filters.first)} – {fmt.date(filters.last)}"
     total_svg = line_chart(
         chart_id="total-chart",
-        title=f"{text('total_title', lang)} ({filters.first.isoformat()} – {filters.last.isoformat()})",
+        title=f"{text('total_title', lang)} ({window})",
         x_labels=x_labels,
         x_keys=x_keys,
         series=[LineSeries("total", text("total", lang), [p.unresolved_at_end for p in points])],
         marks=time_marks,
         y_caption=text("trend_y", lang),
-        height=240,
+        table_label=table_label,
+        height=220,
     )
     trend_svg = line_chart(
         chart_id="trend-chart",
-        title=f"{text('trend_title', lang)} ({filters.first.isoformat()} – {filters.last.isoformat()})",
+        title=f"{text('trend_title', lang)} ({window})",
         x_labels=x_labels,
         x_keys=x_keys,
         series=series,
+        table_series=every,
         marks=time_marks,
         y_caption=text("trend_y", lang),
+        table_label=table_label,
     )
     bars = [
         Bar(
             b.label,
             f"{b.label} {'ngày' if lang is Language.VI else 'days'}",
             b.tickets,
-            f"{b.people} {text('people', lang)}",
+            f"{fmt.number(b.people)} {text('people', lang)}",
         )
         for b in ageing.total.buckets
     ]
     ageing_svg = bar_chart(
         chart_id="ageing-chart",
-        title=f"{text('ageing_title', lang)}, {text('ageing_at', lang)} {filters.last.isoformat()}",
+        title=f"{text('ageing_title', lang)}, {text('ageing_at', lang)} {fmt.date(filters.last)}",
         bars=bars,
+        table_label=table_label,
     )
     return UnitPage(
         unit,
