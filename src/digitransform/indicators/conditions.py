@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -148,6 +149,33 @@ def _operand(value: object, params: Mapping[str, ParamValue]) -> object:
     return value
 
 
+def _check_value(operator: str, value: object) -> None:
+    """Refuse, when the condition is built, a value the compiled loop could not hold as a constant.
+
+    A ``nan`` would compile to the name ``nan`` (a NameError when counting) and would never compare
+    equal anyway; an infinity likewise; a list or dict cannot be a constant of a frozen plan.
+    """
+    if isinstance(value, Param):
+        return
+    if operator == "in":
+        if not isinstance(value, frozenset):
+            raise ValueError(f"'in' takes a frozenset of allowed values, got {value!r}")
+        for item in value:
+            _check_scalar(item, value)
+        return
+    _check_scalar(value, value)
+
+
+def _check_scalar(value: object, shown: object) -> None:
+    if type(value) is float and not math.isfinite(value):
+        raise ValueError(f"a comparison value must be a finite number, got {shown!r}")
+    if value is None or type(value) in (int, float, bool, str) or isinstance(value, enum.Enum):
+        return
+    raise ValueError(
+        f"a comparison value must be a number, text, yes/no, an enum member or a parameter, got {shown!r}"
+    )
+
+
 def _describe_value(value: object) -> str:
     if isinstance(value, Param):
         return value.name
@@ -167,7 +195,14 @@ class Compare(Condition):
 
     field: str
     operator: str = attrs.field(validator=attrs.validators.in_(_OPERATORS))
-    value: Any
+    value: Any = attrs.field()
+
+    @value.validator
+    def _check(self, _attribute: object, value: object) -> None:
+        try:
+            _check_value(self.operator, value)
+        except ValueError as error:
+            raise ValueError(f"{self.field} {self.operator} ...: {error}") from None
 
     def resolve(self, params: Mapping[str, ParamValue]) -> Condition:
         return Compare(self.field, self.operator, _operand(self.value, params))

@@ -14,6 +14,7 @@ A project defines its own indicator exactly like the catalogue does: build an
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -150,6 +151,8 @@ class Parameter:
             return float(value)
         if type(value) is not expected:
             raise ValueError(f"{self.name} must be a {expected.__name__}, got {value!r}")
+        if type(value) is float and not math.isfinite(value):
+            raise ValueError(f"{self.name} must be a finite number, got {value!r}")
         return value
 
 
@@ -338,7 +341,10 @@ class IndicatorDefinition:
             self._parameter(name).check(value)
         if self.factor <= 0:
             raise ValueError(f"{self.code}: factor must be positive")
-        self.counting.resolve(self.parameter_values)  # fails early on a bad choice or parameter
+        try:  # fails early on a bad choice, parameter or comparison value
+            self.counting.resolve(self.parameter_values)
+        except ValueError as error:
+            raise ValueError(f"{self.code}: {error}") from None
 
     def _parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import abc
 import collections
 import functools
+import hashlib
+import linecache
 from collections.abc import Callable, Iterable, MutableSequence, Sequence
 from typing import Any
 
@@ -35,6 +37,7 @@ from digitransform.indicators.conditions import (
 )
 from digitransform.indicators.definitions import (
     REPORT_FIELDS,
+    Counting,
     HouseholdShare,
     IndicatorDefinition,
     PersonShare,
@@ -156,69 +159,125 @@ class _Slots:
 @functools.lru_cache(maxsize=32)
 def compile_plan(definitions: tuple[IndicatorDefinition, ...]) -> Plan:
     """The plan for these indicators (cached: worker processes compile each set once)."""
-    slots = _Slots()
-    constants = Constants()
-    person_groups: dict[str, _PersonGroup] = {}
-    household_groups: dict[str, _PersonGroup] = {}
-    member_flags: dict[str, Condition] = {}
-    readings: list[Reading] = []
-    report_slot = slots.slot("report:" + REPORT_FIELDS[0])
-    for name in REPORT_FIELDS[1:]:
-        slots.slot("report:" + name)
-    team_serving_slot = slots.slot("teams:serving")
-    team_members_slot = slots.slot("teams:members")
-    tickets_slot = slots.slot("tickets:denominator")
-    slots.slot("tickets:resolved")
-
-    for definition in definitions:
-        counting = definition.resolved_counting()
-        if isinstance(counting, PersonShare | HouseholdShare):
-            is_person = isinstance(counting, PersonShare)
-            _check_fields(definition, counting.numerator, counting.denominator, person=is_person)
-            field = _member_field if is_person else _household_field_names
-            groups = person_groups if is_person else household_groups
-            prefix = "person" if is_person else "household"
-            den_source = counting.denominator.source(field, constants)
-            num_source = counting.numerator.source(field, constants)
-            if isinstance(counting.denominator, Always) and not is_person:
-                den_slot = HOUSEHOLDS_SLOT
-            else:
-                den_slot = slots.slot(f"{prefix}:{den_source}")
-            group = groups.setdefault(den_source, _PersonGroup(counting.denominator, den_slot, []))
-            num_slot = slots.slot(f"{prefix}:{den_source}:{num_source}")
-            if all(slot != num_slot for _, slot in group.numerators):
-                group.numerators.append((counting.numerator, num_slot))
-            if not is_person:
-                for condition in (counting.numerator, counting.denominator):
-                    for member in condition.member_conditions():
-                        member_flags[member_flag_key(member, constants)] = member
-            readings.append(SlotReading(num_slot, den_slot))
-        elif isinstance(counting, ReportRatio):
-            assert isinstance(counting.numerator, ReportSum) and isinstance(counting.denominator, ReportSum)
-            readings.append(ReportReading(counting.numerator, counting.denominator, report_slot))
-        elif isinstance(counting, TeamVillageCoverage):
-            readings.append(CoverageReading(team_serving_slot))
-        elif isinstance(counting, TeamMembersPerHouseholds):
-            readings.append(SlotReading(team_members_slot, HOUSEHOLDS_SLOT))
-        elif isinstance(counting, TicketResolution):
-            readings.append(SlotReading(tickets_slot + 1, tickets_slot))
-        else:
-            raise TypeError(f"{definition.code}: unknown kind of counting {type(counting).__name__}")
-
-    source = _generate(list(person_groups.values()), list(household_groups.values()), member_flags, constants)
-    namespace: dict[str, Any] = dict(constants.values)
-    exec(compile(source, "<digitransform.indicators.plan>", "exec"), namespace)
+    builder = _PlanBuilder()
+    readings = tuple(builder.reading(definition) for definition in definitions)
+    source = _generate(
+        list(builder.person_groups.values()),
+        list(builder.household_groups.values()),
+        builder.member_flags,
+        builder.constants,
+    )
     return Plan(
         definitions=definitions,
-        width=len(slots.names),
-        readings=tuple(readings),
-        count_households=namespace["count_households"],
+        width=len(builder.slots.names),
+        readings=readings,
+        count_households=_load(source, builder.constants, definitions),
         source=source,
-        report_slot=report_slot,
-        team_serving_slot=team_serving_slot,
-        team_members_slot=team_members_slot,
-        tickets_slot=tickets_slot,
+        report_slot=builder.report_slot,
+        team_serving_slot=builder.team_serving_slot,
+        team_members_slot=builder.team_members_slot,
+        tickets_slot=builder.tickets_slot,
     )
+
+
+def _load(source: str, constants: Constants, definitions: tuple[IndicatorDefinition, ...]) -> CountHouseholds:
+    """Compiles the loop under a readable file name registered in ``linecache``, as attrs does.
+
+    A traceback or pdb stepping through the loop then shows its lines; the name says which
+    indicators it counts and a digest of the source keeps two different plans apart.
+    """
+    digest = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()[:8]
+    codes = ",".join(sorted({d.code for d in definitions})) or "no indicators"
+    if len(codes) > 80:
+        codes = codes[:77] + "..."
+    filename = f"<digitransform indicator plan {digest}: {codes}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    namespace: dict[str, Any] = dict(constants.values)
+    exec(compile(source, filename, "exec"), namespace)
+    count_households: CountHouseholds = namespace["count_households"]
+    return count_households
+
+
+class _PlanBuilder:
+    """Gathers slots, counting groups and readings definition by definition, by kind of counting."""
+
+    def __init__(self) -> None:
+        self.slots = _Slots()
+        self.constants = Constants()
+        self.person_groups: dict[str, _PersonGroup] = {}
+        self.household_groups: dict[str, _PersonGroup] = {}
+        self.member_flags: dict[str, Condition] = {}
+        self.report_slot = self.slots.slot("report:" + REPORT_FIELDS[0])
+        for name in REPORT_FIELDS[1:]:
+            self.slots.slot("report:" + name)
+        self.team_serving_slot = self.slots.slot("teams:serving")
+        self.team_members_slot = self.slots.slot("teams:members")
+        self.tickets_slot = self.slots.slot("tickets:denominator")
+        self.slots.slot("tickets:resolved")
+
+    def reading(self, definition: IndicatorDefinition) -> Reading:
+        """The reading of one indicator, adding the slots and loop conditions it needs."""
+        counting = definition.resolved_counting()
+        for kind in type(counting).__mro__:
+            read = _READERS.get(kind)
+            if read is not None:
+                return read(self, definition, counting)
+        raise TypeError(f"{definition.code}: unknown kind of counting {type(counting).__name__}")
+
+    def person_share(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        assert isinstance(counting, PersonShare)
+        _check_fields(definition, counting.numerator, counting.denominator, person=True)
+        return self._share(counting.numerator, counting.denominator, person=True)
+
+    def household_share(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        assert isinstance(counting, HouseholdShare)
+        _check_fields(definition, counting.numerator, counting.denominator, person=False)
+        reading = self._share(counting.numerator, counting.denominator, person=False)
+        for condition in (counting.numerator, counting.denominator):
+            for member in condition.member_conditions():
+                self.member_flags[member_flag_key(member, self.constants)] = member
+        return reading
+
+    def _share(self, numerator: Condition, denominator: Condition, *, person: bool) -> Reading:
+        field = _member_field if person else _household_field_names
+        groups = self.person_groups if person else self.household_groups
+        prefix = "person" if person else "household"
+        den_source = denominator.source(field, self.constants)
+        num_source = numerator.source(field, self.constants)
+        if isinstance(denominator, Always) and not person:
+            den_slot = HOUSEHOLDS_SLOT
+        else:
+            den_slot = self.slots.slot(f"{prefix}:{den_source}")
+        group = groups.setdefault(den_source, _PersonGroup(denominator, den_slot, []))
+        num_slot = self.slots.slot(f"{prefix}:{den_source}:{num_source}")
+        if all(slot != num_slot for _, slot in group.numerators):
+            group.numerators.append((numerator, num_slot))
+        return SlotReading(num_slot, den_slot)
+
+    def report_ratio(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        assert isinstance(counting, ReportRatio)
+        assert isinstance(counting.numerator, ReportSum) and isinstance(counting.denominator, ReportSum)
+        return ReportReading(counting.numerator, counting.denominator, self.report_slot)
+
+    def team_village_coverage(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        return CoverageReading(self.team_serving_slot)
+
+    def team_members(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        return SlotReading(self.team_members_slot, HOUSEHOLDS_SLOT)
+
+    def ticket_resolution(self, definition: IndicatorDefinition, counting: Counting) -> Reading:
+        return SlotReading(self.tickets_slot + 1, self.tickets_slot)
+
+
+_READERS: dict[type[Counting], Callable[[_PlanBuilder, IndicatorDefinition, Counting], Reading]] = {
+    PersonShare: _PlanBuilder.person_share,
+    HouseholdShare: _PlanBuilder.household_share,
+    ReportRatio: _PlanBuilder.report_ratio,
+    TeamVillageCoverage: _PlanBuilder.team_village_coverage,
+    TeamMembersPerHouseholds: _PlanBuilder.team_members,
+    TicketResolution: _PlanBuilder.ticket_resolution,
+}
+"""How each kind of counting is read; a project's own kind of counting is refused by name."""
 
 
 def _check_fields(definition: IndicatorDefinition, *conditions: Condition, person: bool) -> None:
