@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from digitransform.domain import (
+    CALENDAR_END,
+    CALENDAR_START,
     AdminLevel,
     AdminTree,
     AdminUnit,
@@ -28,6 +30,9 @@ from digitransform.domain import (
     Transition,
     allowed_actions,
     apply_transition,
+    calendar_problem,
+    household_ref_problem,
+    is_blank,
     label_of,
 )
 from digitransform.testing import admin_trees, moments, ticket_histories, tickets, transitions
@@ -440,3 +445,68 @@ def test_barrier_codes_are_the_brief_taxonomy() -> None:
         "language_ethnic_minority", "low_literacy", "not_interested", "account_identity_problem",
         "service_or_app_fault", "other",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["", " ", "\u200b", "\u200b\ufeff\u2060", "\t\n", "\u3164", "\x00"])
+def test_invisible_text_is_blank(text: str) -> None:
+    """Only whitespace, control, format and blank-rendering characters: nothing shows."""
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize("text", ["a", "\u200ba", "Cụ bà", "٣"])
+def test_text_with_something_to_show_is_not_blank(text: str) -> None:
+    """One visible character is enough."""
+    assert not is_blank(text)
+
+
+def test_a_ticket_whose_description_is_zero_width_spaces_cannot_exist() -> None:
+    """The domain refuses it, whoever builds the ticket."""
+    with pytest.raises(ValueError, match="not blank"):
+        Ticket("t1", "C1", "C1-01", {Barrier.NO_DEVICE}, DigitalService.VNEID, T0, description="\u200b\u200b")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "hh-1\n",
+        "hh 1",
+        "-hh",
+        "",
+        "x" * 65,
+        "0912.345.678",
+        "0912345678",
+        "079/123/456/789",
+        "1_2_3_4_5_6_7_8_9",
+    ],
+)
+def test_household_references_that_may_not_be_stored(ref: str) -> None:
+    """A final newline, a space, a phone number behind separators: each is refused by the domain."""
+    assert household_ref_problem(ref) is not None
+    with pytest.raises(ValueError, match="household_ref"):
+        Ticket("t1", "C1", "C1-01", {Barrier.NO_DEVICE}, DigitalService.VNEID, T0, household_ref=ref)
+
+
+@pytest.mark.parametrize("ref", ["hh-42", "h:2026/11/20", "A.B_C-1", "12345678", "hh-2026-11-20"])
+def test_household_references_that_may_be_stored(ref: str) -> None:
+    """Up to eight digits, even across single separators: a pseudonym, not a phone."""
+    assert household_ref_problem(ref) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(1999, 12, 31),
+        dt.date(2100, 1, 1),
+        dt.date.max,
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    ],
+)
+def test_dates_outside_the_calendar_are_named(value: dt.date) -> None:
+    """A date or a moment (on its own offset, never converted) outside 2000..2099 has a problem."""
+    assert calendar_problem(value) is not None
+
+
+def test_dates_inside_the_calendar_have_no_problem() -> None:
+    """The calendar's first and last days are inside it."""
+    assert calendar_problem(CALENDAR_START) is None
+    assert calendar_problem(CALENDAR_END) is None

@@ -31,6 +31,7 @@ from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.interventions import InterventionController
 from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
+from feedback_service.api.request_checks import check_request
 from feedback_service.api.schema_site import SCHEMA_PATH, assets_router, render_plugins
 from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         route_handlers=handlers,
         dependencies=dependencies(),
         exception_handlers=exception_handlers(),
+        before_request=check_request,
         lifespan=[lifespan],
         middleware=[_REQUEST_METRICS.middleware],
         request_max_body_size=settings.max_body_bytes,

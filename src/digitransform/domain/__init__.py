@@ -23,9 +23,12 @@ from digitransform.domain.mergers import (
     UnmappedCodeError,
 )
 from digitransform.domain.periods import (
+    CALENDAR_END,
+    CALENDAR_START,
     LOCAL_TZ,
     Period,
     PeriodKind,
+    calendar_problem,
     local_date,
     periods_between,
 )
@@ -42,6 +45,8 @@ from digitransform.domain.tickets import (
     Transition,
     allowed_actions,
     apply_transition,
+    household_ref_problem,
+    is_blank,
 )
 from digitransform.domain.units import (
     AdminLevel,
@@ -53,6 +58,8 @@ from digitransform.domain.units import (
 )
 
 __all__ = [
+    "CALENDAR_END",
+    "CALENDAR_START",
     "LOCAL_TZ",
     "VNEID_LEVELS",
     "AdminLevel",
@@ -91,7 +98,10 @@ __all__ = [
     "allowed_actions",
     "apply_transition",
     "ascii_fold",
+    "calendar_problem",
     "check_team",
+    "household_ref_problem",
+    "is_blank",
     "label_of",
     "local_date",
     "periods_between",

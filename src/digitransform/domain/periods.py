@@ -16,9 +16,24 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-__all__ = ["LOCAL_TZ", "Period", "PeriodKind", "local_date", "periods_between"]
+__all__ = [
+    "CALENDAR_END",
+    "CALENDAR_START",
+    "LOCAL_TZ",
+    "Period",
+    "PeriodKind",
+    "calendar_problem",
+    "local_date",
+    "periods_between",
+]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+CALENDAR_START = dt.date(2000, 1, 1)
+"""The first day any figure of the project counts (tickets start in 2020; reports may be older)."""
+CALENDAR_END = dt.date(2099, 12, 31)
+"""The last day a date given from outside may name: far enough for any plan, and far from the
+ends of Python's calendar (9999-12-31), where "the day after" or a shift to UTC does not exist."""
 
 
 class PeriodKind(enum.Enum):
@@ -37,6 +52,19 @@ def local_date(moment: dt.datetime) -> dt.date:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a moment must be timezone-aware, got {moment.isoformat()}")
     return moment.astimezone(LOCAL_TZ).date()
+
+
+def calendar_problem(value: dt.date | dt.datetime) -> str | None:
+    """Why ``value`` (a date, or a moment taken on its own offset) lies outside the calendar the
+    project counts in, or ``None`` when it lies within ``CALENDAR_START``..``CALENDAR_END``.
+
+    Checking a moment's own date never converts it, so even ``0001-01-01T00:00+01:00`` (which has
+    no UTC equivalent) is answered rather than raising.
+    """
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if CALENDAR_START <= day <= CALENDAR_END:
+        return None
+    return f"{day.isoformat()} is outside {CALENDAR_START.isoformat()}..{CALENDAR_END.isoformat()}"
 
 
 def _start_of(kind: PeriodKind, day: dt.date) -> dt.date:

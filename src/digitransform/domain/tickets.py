@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
+import unicodedata
 from collections.abc import Iterable
 
 import attrs
@@ -26,10 +28,48 @@ __all__ = [
     "Transition",
     "allowed_actions",
     "apply_transition",
+    "household_ref_problem",
+    "is_blank",
 ]
 
 MAX_DESCRIPTION = 2000
 MAX_CODE = 64
+MAX_HOUSEHOLD_REF = 64
+
+_HOUSEHOLD_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
+# Nine digits or more, whatever single separators stand between them: 0912345678, 0912.345.678,
+# 0912-345-678 and 079/123/456/789 are all a phone or an ID number.
+_ID_LIKE = re.compile(r"[0-9](?:[._:/-]?[0-9]){8,}")
+# Letters and symbols that render as nothing, beside the whitespace, control and format characters
+# (zero-width space, joiners, BOM) that is_blank knows by their category.
+_INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only whitespace, control or format characters (zero-width
+    spaces, joiners, a BOM) and the few letters that render as blank space."""
+    return all(
+        c.isspace() or c in _INVISIBLE or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+        for c in text
+    )
+
+
+def household_ref_problem(ref: str) -> str | None:
+    """What is wrong with a household reference, or ``None`` if it may be stored.
+
+    A reference is the team's own pseudonym for a household: 1 to 64 of ``A-Z a-z 0-9 . _ : / -``,
+    starting with a letter or digit, and never a phone or ID number (nine or more digits in a row,
+    even with single separators between them, as in ``0912.345.678``). The whole text must match:
+    a final newline is not allowed to slip past the pattern.
+    """
+    if not 1 <= len(ref) <= MAX_HOUSEHOLD_REF or _HOUSEHOLD_REF.fullmatch(ref) is None:
+        return (
+            f"must be 1–{MAX_HOUSEHOLD_REF} of A–Z a–z 0–9 . _ : / - (starting with a letter or digit), "
+            f"got {ref!r}"
+        )
+    if _ID_LIKE.search(ref):
+        return "looks like a phone or ID number; use the team's own pseudonymous reference"
+    return None
 
 
 class TicketStatus(enum.Enum):
@@ -144,7 +184,7 @@ def apply_transition(
             raise LifecycleError("resolution_required", "resolve needs a resolution type")
         return TicketState(TicketStatus.RESOLVED, resolution=transition.resolution)
     if action is TicketAction.REJECT:
-        has_reason = bool(transition.reason and transition.reason.strip())
+        has_reason = bool(transition.reason and not is_blank(transition.reason))
         if not has_reason and not transition.duplicate_of:
             raise LifecycleError("reason_required", "reject needs a reason (or duplicate_of another ticket)")
         if ticket_id is not None and transition.duplicate_of == ticket_id:
@@ -194,8 +234,14 @@ def _code(_instance: object, attribute: attrs.Attribute[str], value: str) -> Non
 
 
 def _description(_instance: object, _attribute: object, value: str) -> None:
-    if not 1 <= len(value) <= MAX_DESCRIPTION or not value.strip():
+    if not 1 <= len(value) <= MAX_DESCRIPTION or is_blank(value):
         raise ValueError(f"description must be 1–{MAX_DESCRIPTION} characters, not blank")
+
+
+def _household_ref(_instance: object, _attribute: object, value: str | None) -> None:
+    problem = None if value is None else household_ref_problem(value)
+    if problem is not None:
+        raise ValueError(f"household_ref {problem}")
 
 
 @attrs.frozen(slots=True)
@@ -214,7 +260,7 @@ class Ticket:
     people_affected: int = attrs.field(default=1, validator=_positive)
     description: str = attrs.field(default="(no description)", validator=_description)
     team: str | None = None
-    household_ref: str | None = None
+    household_ref: str | None = attrs.field(default=None, validator=_household_ref)
 
 
 @attrs.frozen(slots=True)

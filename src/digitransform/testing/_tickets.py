@@ -24,6 +24,7 @@ from digitransform.domain import (
     Transition,
     allowed_actions,
     apply_transition,
+    is_blank,
 )
 from digitransform.testing._time import ZONES, moments
 
@@ -51,7 +52,7 @@ _TICKET_IDS = _prefixed("tk-", 12)
 _TEAM_REFS = st.none() | _prefixed("t-", 8)
 _HOUSEHOLD_REFS = st.none() | _prefixed("h-", 8)
 _DESCRIPTION = st.one_of(
-    st.sampled_from(_DESCRIPTIONS), st.text(min_size=1, max_size=200).filter(lambda s: bool(s.strip()))
+    st.sampled_from(_DESCRIPTIONS), st.text(min_size=1, max_size=200).filter(lambda s: not is_blank(s))
 )
 _CATEGORIES = st.frozensets(st.sampled_from(Barrier), min_size=1, max_size=4)
 _SERVICES = st.sampled_from(DigitalService)

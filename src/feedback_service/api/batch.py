@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, post
 from litestar.params import JSONBody
 
-from feedback_service.api.body import StrictBody, decode_strict
+from feedback_service.api.body import StrictBody, decode_json, decode_strict
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, field_problem_from_msgspec
 from feedback_service.api.schemas import BatchIn, BatchItemResult, BatchOut, TicketIn
@@ -96,6 +96,8 @@ def _check(
         except msgspec.ValidationError as exc:
             error = field_problem_from_msgspec(str(exc), root)
             raise ProblemError(422, "validation", f"{error.path}: {error.message}", errors=[error]) from None
+        except msgspec.DecodeError as exc:  # too deeply nested for the decoder
+            raise ProblemError(400, "malformed-json", f"{root}: {exc}") from None
         return new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew, root)
     except ProblemError as exc:
         return BatchItemResult(id=_loose_id(raw), outcome="rejected", problem=exc.problem())
@@ -104,8 +106,8 @@ def _check(
 def _loose_id(raw: msgspec.Raw) -> str | None:
     # A rejected item is still named by its id when it has a readable one.
     try:
-        value: Any = msgspec.json.decode(raw)
+        value: Any = decode_json(raw)
     except msgspec.DecodeError:
         return None
     item_id = value.get("id") if isinstance(value, dict) else None
-    return item_id if isinstance(item_id, str) else None
+    return item_id if isinstance(item_id, str) and "\x00" not in item_id else None

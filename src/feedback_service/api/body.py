@@ -5,10 +5,16 @@ same 400. Teams' apps deserve exact answers, so :class:`StrictBody` decodes with
 and lets msgspec's own errors through: malformed JSON becomes a 400 ``malformed-json`` problem,
 a wrong type or an unknown field a 422 ``validation`` problem with the JSON path (see
 :mod:`feedback_service.api.problems`). The OpenAPI schema is the Struct's own.
+
+Two things JSON allows are refused here, once for every body: nesting so deep that the decoder
+runs out of stack (a 400 ``malformed-json``, not a ``RecursionError``), and a NUL character
+(``\u0000``) in any string, which PostgreSQL cannot store in text (a 422 naming the field; in a
+batch, the item holding it is rejected and the others are stored).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
@@ -19,23 +25,54 @@ if TYPE_CHECKING:
     from litestar.openapi.spec import Reference, Schema
     from litestar.typing import FieldDefinition
 
-__all__ = ["StrictBody", "decode_strict"]
+__all__ = ["StrictBody", "decode_json", "decode_strict"]
 
 T = TypeVar("T", bound=msgspec.Struct)
 S = TypeVar("S")
 
 
+def decode_json(value: bytes) -> Any:
+    """``value`` as plain JSON; a ``DecodeError`` for broken or too deeply nested JSON."""
+    try:
+        return msgspec.json.decode(value)
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply") from None
+
+
 def decode_strict(value: bytes, model: type[S]) -> S:
-    """``value`` decoded as ``model``, strictly.
+    """``value`` decoded as ``model``, strictly, with no NUL character in any string.
 
     msgspec validates while it parses, so a body that is both mistyped early and truncated later
     fails validation first; it is still malformed JSON, and that is what the client must hear.
     """
     try:
-        return msgspec.json.decode(value, type=model, strict=True)
+        decoded = msgspec.json.decode(value, type=model, strict=True)
     except msgspec.ValidationError:
-        msgspec.json.decode(value)  # raises DecodeError if the JSON itself is broken
+        decode_json(value)  # raises DecodeError if the JSON itself is broken
         raise
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply") from None
+    for path in _nul_paths(decoded, "$"):
+        raise msgspec.ValidationError(f"a NUL character is not allowed in text - at `{path}`")
+    return decoded
+
+
+def _nul_paths(value: object, path: str) -> Iterator[str]:
+    """The JSON paths of the strings in ``value`` that hold a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, msgspec.Struct):
+        names = zip(value.__struct_fields__, value.__struct_encode_fields__, strict=True)
+        for name, wire in names:
+            yield from _nul_paths(getattr(value, name), f"{path}.{wire}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(key, path)
+            yield from _nul_paths(item, f"{path}.{key}")
 
 
 class StrictBody(MsgspecDTO[T], Generic[T]):

@@ -17,12 +17,12 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Meta
 
-from digitransform.domain import Barrier
+from digitransform.domain import Barrier, calendar_problem, is_blank
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
+from feedback_service.api.params import whole_number
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
 from feedback_service.api.security import require_role
-from feedback_service.api.trends import bad
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.scope import may_record_in, sees_intervention, ticket_scope
 from feedback_service.context import ServiceContext
@@ -56,7 +56,7 @@ class InterventionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def _checked(data: InterventionIn, ctx: ServiceContext, principal: Principal) -> list[FieldProblem]:
     problems = []
-    if not data.what.strip():
+    if is_blank(data.what):
         problems.append(FieldProblem("$.what", "must not be blank"))
     scope = principal.scope or ""
     for i, code in enumerate(data.units):
@@ -69,6 +69,10 @@ def _checked(data: InterventionIn, ctx: ServiceContext, principal: Principal) ->
     for i, category in enumerate(data.categories):
         if category in data.categories[:i]:
             problems.append(FieldProblem(f"$.categories[{i}]", f"{category.value} is listed twice"))
+    for name, day in (("started_on", data.started_on), ("ended_on", data.ended_on)):
+        problem = None if day is None else calendar_problem(day)
+        if problem is not None:
+            problems.append(FieldProblem(f"$.{name}", problem))
     if data.ended_on is not None and data.ended_on < data.started_on:
         problems.append(FieldProblem("$.ended_on", f"{data.ended_on} precedes started_on {data.started_on}"))
     return problems
@@ -137,11 +141,7 @@ class InterventionController(Controller):
         self, intervention_id: FromPath[str], ctx: Ctx, principal: Caller, weeks: FromQuery[str | None] = None
     ) -> dict[str, Any]:
         intervention = await self._visible(ctx, principal, intervention_id)
-        count = 8
-        if weeks is not None:
-            if not weeks.isdigit() or not 1 <= int(weeks) <= MAX_WEEKS:
-                raise bad("weeks", f"expected a whole number from 1 to {MAX_WEEKS}, got {weeks!r}")
-            count = int(weeks)
+        count = 8 if weeks is None else whole_number("weeks", weeks, 1, MAX_WEEKS)
         households = cached_households(ctx.settings, ctx.tree)
         scope = ticket_scope(principal, ctx.tree)
         return await intervention_effect(ctx.db, ctx.tree, households, intervention, count, scope=scope)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from digitransform.domain import LOCAL_TZ, Barrier, DigitalService, TicketStatus
+from digitransform.domain import Barrier, DigitalService, TicketStatus
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
+from feedback_service.api.params import moment_bound
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.schemas import HistoryOut, TicketIn, TicketList, TicketOut
 from feedback_service.api.security import require_role
@@ -54,28 +54,6 @@ def id_conflict(exc: IdConflict) -> ProblemError:
         f"{exc.kind} {exc.item_id} already exists with different content; a retry must resend exactly "
         "the same body, and new content needs a new id",
     )
-
-
-def _bound(name: str, text: str | None, *, end: bool) -> dt.datetime | None:
-    """A date (a local day: from its start, or to its end) or an aware moment from a query parameter."""
-    if text is None:
-        return None
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            start = dt.datetime.combine(day, dt.time(), LOCAL_TZ)
-            return start + dt.timedelta(days=1) if end else start
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ProblemError(
-            400,
-            "bad-request",
-            f"{name}: expected a date (2026-03-01) or a moment with an offset (2026-03-01T09:30:00+07:00)",
-            errors=[FieldProblem(name, "not a date or an aware moment", "query")],
-        )
-    return moment
 
 
 class TicketController(Controller):
@@ -154,9 +132,9 @@ class TicketController(Controller):
                 commune=commune,
                 village=village,
                 team=team,
-                observed_from=_bound("observed_from", observed_from, end=False),
-                observed_to=_bound("observed_to", observed_to, end=True),
-                updated_since=_bound("updated_since", updated_since, end=False),
+                observed_from=moment_bound("observed_from", observed_from, end=False),
+                observed_to=moment_bound("observed_to", observed_to, end=True),
+                updated_since=moment_bound("updated_since", updated_since, end=False),
                 limit=size,
                 after=None if cursor is None else Cursor.decode(cursor),
             )

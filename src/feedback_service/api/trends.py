@@ -22,13 +22,14 @@ from digitransform.domain import Barrier, DigitalService, local_date
 from digitransform.trends import TicketFilter
 from feedback_service import trends
 from feedback_service.api.dependencies import Caller, Ctx
-from feedback_service.api.problems import FieldProblem, ProblemError
+from feedback_service.api.params import bad, day_or_moment, day_param
+from feedback_service.api.problems import ProblemError
 from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Role
 from feedback_service.auth.scope import ticket_scope
 from feedback_service.context import ServiceContext
 
-__all__ = ["TrendsController", "csv_response", "trend_filter", "wants_csv"]
+__all__ = ["TrendsController", "bad", "csv_response", "trend_filter", "wants_csv"]
 
 CSV = "text/csv; charset=utf-8"
 
@@ -53,22 +54,6 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[object]], filena
         media_type=CSV,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def bad(name: str, message: str) -> ProblemError:
-    """A 400 problem about one query parameter."""
-    return ProblemError(
-        400, "bad-request", f"{name}: {message}", errors=[FieldProblem(name, message, "query")]
-    )
-
-
-def _date(name: str, text: str | None, default: dt.date) -> dt.date:
-    if text is None or text == "":
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise bad(name, f"expected a date like 2026-03-01, got {text!r}") from None
 
 
 def trend_filter(
@@ -116,8 +101,8 @@ class TrendsController(Controller):
         self, ctx: ServiceContext, from_: str | None, to: str | None, span: dt.timedelta
     ) -> tuple[dt.date, dt.date]:
         """``from``..``to`` as local days; ``to`` defaults to today and ``from`` to ``span`` before it."""
-        last = _date("to", to, self._today(ctx))
-        first = _date("from", from_, last - span)
+        last = day_param("to", to, self._today(ctx))
+        first = day_param("from", from_, last - span)
         if last < first:
             raise bad("to", f"{last} precedes from: {first}")
         return first, last
@@ -185,10 +170,7 @@ class TrendsController(Controller):
         as_csv = wants_csv(request, format)
         moment: dt.date | dt.datetime = ctx.now()
         if at:
-            try:
-                moment = dt.date.fromisoformat(at) if len(at) == 10 else dt.datetime.fromisoformat(at)
-            except ValueError:
-                raise bad("at", f"expected a date or an aware moment, got {at!r}") from None
+            moment = day_or_moment("at", at)
         try:
             ageing = await trends.backlog_ageing(
                 ctx.db,
@@ -280,7 +262,7 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
-        day = _date("at", at, self._today(ctx))
+        day = day_param("at", at, self._today(ctx))
         ranking = await trends.commune_backlog_ranking(
             ctx.db,
             ticket_scope(principal, ctx.tree),

@@ -8,9 +8,15 @@ look like a phone or ID number. Every failure names its field by JSON path.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from digitransform.domain import LOCAL_TZ, AdminLevel, AdminTree, Transition
+from digitransform.domain import (
+    LOCAL_TZ,
+    AdminLevel,
+    AdminTree,
+    Transition,
+    household_ref_problem,
+    is_blank,
+)
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
 from feedback_service.api.schemas import (
     HistoryEntryOut,
@@ -43,7 +49,6 @@ __all__ = [
 
 EARLIEST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 """No difficulty is recorded as observed before this: an earlier date is a phone with a reset clock."""
-_ID_LIKE = re.compile(r"\d{9,}")
 
 
 def _moment(value: dt.datetime, path: str, now: dt.datetime, skew: dt.timedelta) -> list[FieldProblem]:
@@ -61,10 +66,9 @@ def _moment(value: dt.datetime, path: str, now: dt.datetime, skew: dt.timedelta)
 def _household(ref: str | None, consent: bool, path: str, consent_path: str | None) -> list[FieldProblem]:
     if ref is None:
         return []
-    if _ID_LIKE.search(ref):
-        return [
-            FieldProblem(path, "looks like a phone or ID number; use the team's own pseudonymous reference")
-        ]
+    problem = household_ref_problem(ref)
+    if problem is not None:
+        return [FieldProblem(path, problem)]
     if consent_path is not None and not consent:
         return [FieldProblem(path, f"a household reference needs consent ({consent_path} is false)")]
     return []
@@ -93,7 +97,7 @@ def new_ticket(
                 f"{principal.commune}",
             )
         )
-    if not data.description.strip():
+    if is_blank(data.description):
         errors.append(FieldProblem(f"{root}.description", "is blank"))
     errors += _moment(data.observed_at, f"{root}.observed_at", now, skew)
     errors += _household(data.household_ref, data.consent, f"{root}.household_ref", f"{root}.consent")
@@ -136,7 +140,7 @@ def new_occurrence(
 
 def transition_of(data: TransitionIn) -> Transition:
     """The domain transition; the lifecycle itself is checked by the domain when it is applied."""
-    if data.reason is not None and not data.reason.strip() and data.duplicate_of is None:
+    if data.reason is not None and is_blank(data.reason) and data.duplicate_of is None:
         raise validation_error([FieldProblem("$.reason", "is blank")])
     return Transition(
         action=data.action,
@@ -236,6 +240,8 @@ def parse_if_match(header: str | None) -> int:
         if tag.startswith("W/"):
             continue  # If-Match compares strongly: a weak tag never matches
         digits = tag.strip('"')
-        if digits.isdigit():
+        # ASCII digits only ("²".isdigit() is true, and int() refuses it), and no more than a version
+        # can have: int() refuses 5,000 digits, and no ticket changes 10**18 times.
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
             return int(digits)
     raise ProblemError(412, "precondition-failed", f"If-Match {header!r} names no version of this ticket")

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import attrs
 
-from digitransform.domain import Barrier, DigitalService, PeriodKind
+from digitransform.domain import Barrier, DigitalService, PeriodKind, calendar_problem
 from digitransform.trends import TicketFilter
 from feedback_service.dashboard.language import Language
 
@@ -121,10 +121,15 @@ class Filters:
 
 def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         problems.append(f"{name}: {raw!r} is not a date (YYYY-MM-DD)")
         return None
+    problem = calendar_problem(day)
+    if problem is not None:
+        problems.append(f"{name}: {problem}")
+        return None
+    return day
 
 
 def _enum(kind: type[E], raw: str, name: str, problems: list[str]) -> E | None:

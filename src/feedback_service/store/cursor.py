@@ -13,6 +13,8 @@ import datetime as dt
 import attrs
 import msgspec
 
+from digitransform.domain import calendar_problem
+
 __all__ = ["Cursor", "CursorError"]
 
 
@@ -41,6 +43,7 @@ class Cursor:
             raise CursorError(
                 "cursor: not a cursor this service made; pass next_cursor back unchanged"
             ) from None
-        if moment.tzinfo is None:
+        # A moment outside the calendar would overflow on its way to UTC; a NUL no store can compare.
+        if moment.utcoffset() is None or calendar_problem(moment) is not None or "\x00" in item_id:
             raise CursorError("cursor: not a cursor this service made; pass next_cursor back unchanged")
         return cls(order, moment, item_id)
