@@ -18,6 +18,10 @@ checks its caller there.
   else's address or to have arrived over TLS.
 
 
+The event loop and the HTTP parser are uvicorn's ``auto`` choices: uvloop and httptools, which the
+service extra installs (``uvicorn[standard]``); they serve about twice the requests of asyncio's loop
+and h11 (docs/performance.md).
+
 The socket is bound (:func:`bind`) before the database is touched and before anything is printed,
 so a busy port is one clear line, never a "serving on" followed by an error.
 """
@@ -106,9 +110,10 @@ def _metrics_directory() -> str | None:
     return made
 
 
-def serve(settings: Settings, sock: socket.socket, *, workers: int) -> None:
+def serve(settings: Settings, sock: socket.socket, *, workers: int, app: str = APP_FACTORY) -> None:
     """Serve on the bound ``sock`` until stopped; the workers read ``settings`` from the environment
-    this sets. The socket is closed on return."""
+    this sets. The socket is closed on return. ``app`` is another factory for a baseline served exactly
+    the same way (``bench/echo_app.py``)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
@@ -119,7 +124,7 @@ def serve(settings: Settings, sock: socket.socket, *, workers: int) -> None:
     if settings.metrics_address:
         metrics.serve_internally(settings.metrics_address)
     host, port = sock.getsockname()[:2]
-    config = uvicorn_config(settings, host=host, port=port, workers=workers)
+    config = uvicorn_config(settings, host=host, port=port, workers=workers, app=app)
     server = uvicorn.Server(config)
     if workers == 1:
         config.load_app()  # a worker that cannot build the app says so before "serving on"

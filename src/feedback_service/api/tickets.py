@@ -23,7 +23,7 @@ from feedback_service.auth.scope import ticket_scope
 from feedback_service.services import tickets
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.errors import IdConflict
-from feedback_service.store.queries import TicketQuery, list_tickets, load_ticket, ticket_history
+from feedback_service.store.queries import TicketQuery, find_ticket, list_tickets, ticket_history
 from feedback_service.store.records import Outcome, StoredTicket
 
 __all__ = ["TicketController", "id_conflict", "not_found", "ticket_location", "ticket_response"]
@@ -154,8 +154,7 @@ class TicketController(Controller):
     @get("/{ticket_id:str}", summary="One ticket (404 outside the caller's scope)")
     async def read(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
         require_role(principal, Role.TEAM, Role.OFFICIAL)
-        async with ctx.db.reading() as conn:
-            ticket = await load_ticket(conn, ticket_id, ticket_scope(principal, ctx.tree))
+        ticket = await find_ticket(ctx.db, ticket_id, ticket_scope(principal, ctx.tree))
         if ticket is None:
             raise not_found(ticket_id)
         return ticket_response(ticket)

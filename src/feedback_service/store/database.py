@@ -1,6 +1,8 @@
 """One database handle for both stores: SQLite (embedded, a file) and PostgreSQL, chosen by URL.
 
-Reads are ``async with db.reading() as conn``. A write is a plain function of a synchronous
+Reads are ``async with db.reading() as conn``; a small read by key (a token, one ticket) is a plain
+function of a synchronous connection, ``await db.read(work)``, run where it costs least (below). A
+write is a plain function of a synchronous
 connection, ``await db.write(work)``: the handle runs it in a transaction and commits it, wherever that
 is cheapest for the store. On PostgreSQL it runs on a pooled ``asyncpg`` connection
 (``AsyncConnection.run_sync``), one transaction per write, as many at once as the pool allows. On
@@ -15,6 +17,15 @@ SQLite needs care to behave like a server database under concurrent writers:
 - ``BEGIN IMMEDIATE`` for write transactions: the write lock is taken at the start, so two
   read-then-write transactions cannot both read and then deadlock on the upgrade to a write lock.
 
+A small read on SQLite runs right on the calling thread (the event loop's), on a synchronous
+connection of that thread's own (:class:`LocalReads`): an index lookup takes tens of microseconds,
+while the same read through ``aiosqlite`` costs several hand-offs to the driver's thread and back,
+each waiting for a busy event loop (docs/performance.md measured the token check at 280 times the
+bare statement). WAL readers never wait for the writer; the rare wait (recovery of a WAL another
+process left) is capped at :data:`LOCAL_BUSY_TIMEOUT_MS`, after which the read goes through the
+pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: nothing is
+cached, so a revoked token is refused on its very next request.
+
 The Python ``sqlite3`` driver (and ``aiosqlite`` on top of it) starts transactions itself and only
 before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlchemy's SQLite docs,
 "Serializable isolation / Savepoints / Transactional DDL"). Everything above this module uses
@@ -23,7 +34,9 @@ before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -38,14 +51,21 @@ from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writ
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "LOCAL_BUSY_TIMEOUT_MS",
     "Database",
     "DatabaseUrlError",
+    "LocalReads",
+    "Lookup",
+    "LookupRow",
+    "Read",
     "open_database",
     "parse_database_url",
     "run_writes",
 ]
 
 BUSY_TIMEOUT_MS = 30_000
+LOCAL_BUSY_TIMEOUT_MS = 20
+"""How long a read on the event loop's thread may wait for SQLite's lock before going elsewhere."""
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -57,10 +77,103 @@ _DRIVERS = {
 """The URL schemes people write (and hosting platforms hand out), and the driver the service uses for each."""
 
 T = TypeVar("T")
+Read = Callable[[sa.Connection], T]
+"""A small read's body: a few statements by key, on a connection already in a read transaction."""
 
 
 class DatabaseUrlError(ValueError):
     """A database URL the service cannot use; the message says which ones it can."""
+
+
+class Lookup:
+    """A select of at most one row by key, with named bind parameters, compiled once per dialect.
+
+    :meth:`Database.lookup` runs it. On SQLite it runs on the calling thread's ``sqlite3`` connection
+    as plain SQL (``sqlite3`` keeps the prepared statement), with the columns' own result processing:
+    a few microseconds, where SQLAlchemy's execution machinery costs tens. Parameters must be plain
+    strings or numbers compared with ``=`` (no ``IN``, no bind processing).
+    """
+
+    def __init__(self, statement: sa.Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...], list[Any], list[Any]]] = {}
+
+    def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], list[Any], list[Any]]:
+        """The SQL, its parameters' names in order, each column's result processor, the columns."""
+        known = self._compiled.get(dialect.name)
+        if known is None:
+            compiled = self.statement.compile(dialect=dialect)
+            columns = list(self.statement.selected_columns)
+            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            known = (compiled.string, tuple(compiled.positiontup or ()), processors, columns)
+            self._compiled[dialect.name] = known
+        return known
+
+
+class LookupRow(tuple[Any, ...]):
+    """A row of :meth:`Database.lookup`: a tuple in the select's column order, and ``_mapping`` by column
+    (like :class:`sqlalchemy.Row`, for the row readers of :mod:`~feedback_service.store.rows`)."""
+
+    columns: list[Any]
+
+    @property
+    def _mapping(self) -> dict[Any, Any]:
+        return dict(zip(self.columns, self, strict=True))
+
+
+class LocalReads:
+    """SQLite reads on the calling thread: one synchronous connection per thread, opened on first use."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._opened: list[sa.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sa.Connection:
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._engine.connect()
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def run(self, work: Read[T]) -> T:
+        """``work`` in a read transaction on this thread's connection."""
+        with self._connection().begin() as transaction:
+            return work(transaction.connection)
+
+    def lookup(self, lookup: Lookup, params: dict[str, Any]) -> LookupRow | None:
+        """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic)."""
+        conn = self._connection()
+        if conn.in_transaction():  # a lookup from inside run() on this thread would not see its snapshot
+            raise RuntimeError("Database.lookup inside Database.read on the same thread")
+        sql, names, processors, columns = lookup.compiled(self._engine.dialect)
+        raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+        try:
+            # Outside a transaction (the driver's isolation_level is None): the statement is its own
+            # read transaction, ended by closing the cursor.
+            cursor = raw.execute(sql, [params[n] for n in names])
+            try:
+                found = cursor.fetchone()
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as exc:
+            raise sa.exc.OperationalError(sql, params, exc) from exc
+        if found is None:
+            return None
+        row = LookupRow(v if p is None else p(v) for p, v in zip(processors, found, strict=True))
+        row.columns = columns
+        return row
+
+    def close(self) -> None:
+        """Close every thread's connection (each is used only by its own thread, so none is busy)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._engine.dispose()
 
 
 @attrs.define
@@ -69,6 +182,8 @@ class Database:
 
     engine: AsyncEngine
     _writer: Writer
+    _local: LocalReads | None = None
+    """SQLite only: small reads on the calling thread."""
 
     @property
     def dialect(self) -> str:
@@ -81,6 +196,40 @@ class Database:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    async def read(self, work: Read[T]) -> T:
+        """Run a small read ``work`` (a few rows by key) in a read transaction; its result.
+
+        On SQLite it runs at once on this thread's own connection, without yielding to the event loop,
+        so keep it to index lookups; if SQLite's lock is held past :data:`LOCAL_BUSY_TIMEOUT_MS`, it
+        runs on a pooled reader instead. On PostgreSQL it runs on a pooled connection
+        (``AsyncConnection.run_sync``).
+        """
+        if self._local is not None:
+            try:
+                return self._local.run(work)
+            except sa.exc.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+        async with self.engine.connect() as conn, conn.begin():
+            return await conn.run_sync(work)
+
+    async def lookup(self, lookup: Lookup, **params: Any) -> LookupRow | sa.Row[Any] | None:
+        """The one row ``lookup`` selects with ``params``, or ``None``; never cached.
+
+        On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`),
+        falling back to a pooled reader if SQLite's lock is held; on PostgreSQL, on a pooled
+        connection.
+        """
+        if self._local is not None:
+            try:
+                return self._local.lookup(lookup, params)
+            except sa.exc.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+        async with self.engine.connect() as conn:
+            row: sa.Row[Any] | None = (await conn.execute(lookup.statement, params)).first()
+            return row
+
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction (``BEGIN IMMEDIATE`` on SQLite); its result once committed.
 
@@ -92,7 +241,15 @@ class Database:
     async def dispose(self) -> None:
         """Finish queued writes and close every connection."""
         await self._writer.close()
+        if self._local is not None:
+            self._local.close()
         await self.engine.dispose()
+
+
+def _is_busy(exc: sa.exc.OperationalError) -> bool:
+    """SQLite's lock was held too long (``SQLITE_BUSY``, ``SQLITE_LOCKED`` and their extended codes)."""
+    code: int = getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
@@ -152,10 +309,19 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     _configure_sqlite(writer, write=True)
     watch_pool(reader.sync_engine, store="sqlite", purpose="read")
     watch_pool(writer, store="sqlite", purpose="write")
-    return Database(reader, SqliteWriter(writer, run_writes))
+    # Small reads on the event loop's thread: connections held per thread by LocalReads, so no pool;
+    # check_same_thread off only so that dispose may close them from another thread.
+    local = sa.create_engine(
+        parsed.set(drivername="sqlite"),
+        poolclass=sa.pool.NullPool,
+        connect_args={"check_same_thread": False},
+        **options,
+    )
+    _configure_sqlite(local, write=False, busy_timeout_ms=LOCAL_BUSY_TIMEOUT_MS)
+    return Database(reader, SqliteWriter(writer, run_writes), LocalReads(local))
 
 
-def _configure_sqlite(engine: sa.Engine, *, write: bool) -> None:
+def _configure_sqlite(engine: sa.Engine, *, write: bool, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
@@ -163,7 +329,7 @@ def _configure_sqlite(engine: sa.Engine, *, write: bool) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             # FULL: a ticket acknowledged with 201 survives a power cut (NORMAL could lose the last
             # commits, and the phone would already have deleted its copy).

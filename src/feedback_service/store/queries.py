@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digitransform.domain import Barrier, DigitalService, TicketStatus
 from feedback_service.store.cursor import Cursor, CursorError
+from feedback_service.store.database import Database, Lookup
 from feedback_service.store.records import HistoryEntry, Scope, StoredOccurrence, StoredTicket
 from feedback_service.store.rows import entry_from_row, occurrence_from_row, ticket_from_row
 from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets, tokens
@@ -27,6 +28,7 @@ __all__ = [
     "SORTS",
     "TicketPage",
     "TicketQuery",
+    "find_ticket",
     "list_tickets",
     "load_occurrence",
     "load_ticket",
@@ -115,13 +117,35 @@ async def load_ticket(
 def ticket_by_id(
     conn: sa.Connection, ticket_id: str, scope: Scope | None = None, *, for_update: bool = False
 ) -> StoredTicket | None:
-    """:func:`load_ticket` inside a write (:meth:`Database.write`); no ``scope`` means any commune.
+    """:func:`load_ticket` on a synchronous connection: inside a write (:meth:`Database.write`) or a
+    small read (:meth:`Database.read`); no ``scope`` means any commune.
 
     Ids are global, so a retry is recognised whoever's scope the ticket is in.
     """
     query = _ticket_select(ticket_id, Scope.everything() if scope is None else scope, for_update)
     row = conn.execute(query).first()
     return None if row is None else ticket_from_row(row)
+
+
+_BY_ID = Lookup(sa.select(tickets).where(tickets.c.id == sa.bindparam("id")))
+_BY_ID_IN_COMMUNE = Lookup(_BY_ID.statement.where(tickets.c.commune == sa.bindparam("commune")))
+_BY_ID_OF_TEAM = Lookup(_BY_ID_IN_COMMUNE.statement.where(tickets.c.team == sa.bindparam("team")))
+
+
+async def find_ticket(db: Database, ticket_id: str, scope: Scope) -> StoredTicket | None:
+    """The ticket if it exists within ``scope``: :func:`load_ticket` as one prepared lookup."""
+    communes = scope.communes
+    if communes is None and scope.team is None:
+        row = await db.lookup(_BY_ID, id=ticket_id)
+    elif communes is not None and len(communes) == 1:
+        (commune,) = communes
+        if scope.team is None:
+            row = await db.lookup(_BY_ID_IN_COMMUNE, id=ticket_id, commune=commune)
+        else:
+            row = await db.lookup(_BY_ID_OF_TEAM, id=ticket_id, commune=commune, team=scope.team)
+    else:  # no commune at all (nothing to see), or several
+        return await db.read(lambda conn: ticket_by_id(conn, ticket_id, scope))
+    return None if row is None else ticket_from_row(row)  # type: ignore[arg-type]
 
 
 async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) -> TicketPage:
