@@ -58,6 +58,8 @@ __all__ = [
     "Lookup",
     "LookupRow",
     "Read",
+    "insert_later",
+    "inserts_only",
     "open_database",
     "parse_database_url",
     "run_writes",
@@ -252,14 +254,49 @@ def _is_busy(exc: sa.exc.OperationalError) -> bool:
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+_LATER = "feedback_service.inserts_later"
+_INSERTS_ONLY = "_feedback_inserts_only"
+
+
+def inserts_only(work: Work[T]) -> Work[T]:
+    """Mark ``work`` (a function or a :func:`functools.partial`) as one that reads nothing and only
+    inserts, through :func:`insert_later`: consecutive such writes of a group share their statements."""
+    setattr(work, _INSERTS_ONLY, True)
+    return work
+
+
+def insert_later(conn: sa.Connection, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` with ``statement`` before the transaction's next write that may read, at the latest
+    at its end: the rows of a group's creations go in one ``executemany`` per table, in the order the
+    statements were first used (so a parent table's rows come before its children's)."""
+    pending: dict[sa.Insert, list[dict[str, Any]]] = conn.info.setdefault(_LATER, {})
+    pending.setdefault(statement, []).extend(rows)
+
+
+def _flush_inserts(conn: sa.Connection) -> None:
+    pending: dict[sa.Insert, list[dict[str, Any]]] = conn.info.pop(_LATER, {})
+    for statement, rows in pending.items():
+        if rows:
+            conn.execute(statement, rows)
+
+
 def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
     """Run ``works`` in the connection's open transaction, then what they left for its end.
 
-    Mutations add their trend-aggregate rows to the transaction (:func:`~feedback_service.store.
-    aggregate.add_deltas`); they are upserted here, once, after the last write.
+    Rows given to :func:`insert_later` by writes marked :func:`inserts_only` are inserted before the
+    next write that is not, and at the end. Mutations add their trend-aggregate rows to the transaction
+    (:func:`~feedback_service.store.aggregate.add_deltas`); they are upserted here, once, after the
+    last write. A failure in either raises here, so the group runs again write by write and the
+    failure reaches the write it belongs to.
     """
     discard_deltas(conn)
-    results = [work(conn) for work in works]
+    conn.info.pop(_LATER, None)
+    results = []
+    for work in works:
+        if not getattr(work, _INSERTS_ONLY, False):
+            _flush_inserts(conn)
+        results.append(work(conn))
+    _flush_inserts(conn)
     flush_deltas(conn)
     return results
 

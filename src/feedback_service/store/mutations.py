@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
 from digitransform.trends import TicketChange, change_deltas
 from feedback_service.store.aggregate import add_deltas, savepoint
-from feedback_service.store.database import Database
+from feedback_service.store.database import Database, insert_later, inserts_only
 from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
 from feedback_service.store.queries import load_occurrence, load_ticket, occurrence_by_id, ticket_by_id
 from feedback_service.store.records import (
@@ -64,7 +64,9 @@ _INSERT_EVENT = ticket_events.insert()
 _INSERT_OCCURRENCE = occurrences.insert()
 
 
-def record_change(conn: sa.Connection, ticket: Ticket, change: TicketChange, entry: HistoryEntry) -> None:
+def record_change(
+    conn: sa.Connection, ticket: Ticket, change: TicketChange, entry: HistoryEntry, *, later: bool = False
+) -> None:
     """Record one change to ``ticket`` in the caller's transaction: the history entry and the trend aggregate.
 
     Called by every mutation, after the ticket row is written and before the commit. ``change`` is
@@ -73,9 +75,12 @@ def record_change(conn: sa.Connection, ticket: Ticket, change: TicketChange, ent
     ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
     The aggregate's rows are upserted when the transaction's writes are done
     (:func:`~feedback_service.store.aggregate.flush_deltas`), summed with those of the writes that
-    share its commit.
+    share its commit. ``later``: the history row goes in with the group's (:func:`insert_later`).
     """
-    conn.execute(_INSERT_EVENT, entry_values(entry))
+    if later:
+        insert_later(conn, _INSERT_EVENT, [entry_values(entry)])
+    else:
+        conn.execute(_INSERT_EVENT, entry_values(entry))
     add_deltas(conn, change_deltas(ticket, change))
 
 
@@ -88,7 +93,10 @@ async def create_ticket(
     """
     try:
         # No look-up first: a retry is rare, and the primary key refuses it.
-        return await db.write(functools.partial(_create, new=new, actor=actor, now=now))
+        # Inserts only: the group's creations share one statement per table (run_writes).
+        return await db.write(
+            inserts_only(functools.partial(_create, new=new, actor=actor, now=now, later=True))
+        )
     except IntegrityError:
         # The id is taken: a retry, or the winner of a race between two first attempts.
         async with db.reading() as conn:
@@ -137,7 +145,7 @@ def _create_or_replay(
 
 
 def _create(
-    conn: sa.Connection, *, new: NewTicket, actor: Actor, now: dt.datetime
+    conn: sa.Connection, *, new: NewTicket, actor: Actor, now: dt.datetime, later: bool = False
 ) -> tuple[Outcome, StoredTicket]:
     digest = new.content_hash()
     ticket = new.domain()
@@ -163,8 +171,13 @@ def _create(
         version=1,
         content_hash=digest,
     )
-    conn.execute(_INSERT_TICKET, ticket_values(stored))
-    conn.execute(_INSERT_CATEGORY, [{"ticket_id": new.id, "category": c.value} for c in stored.categories])
+    categories = [{"ticket_id": new.id, "category": c.value} for c in stored.categories]
+    if later:
+        insert_later(conn, _INSERT_TICKET, [ticket_values(stored)])
+        insert_later(conn, _INSERT_CATEGORY, categories)
+    else:
+        conn.execute(_INSERT_TICKET, ticket_values(stored))
+        conn.execute(_INSERT_CATEGORY, categories)
     change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
     record_change(
         conn,
@@ -181,6 +194,7 @@ def _create(
             people_added=new.people_affected,
             people_after=new.people_affected,
         ),
+        later=later,
     )
     return Outcome.CREATED, stored
 
