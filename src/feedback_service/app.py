@@ -37,6 +37,7 @@ from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard import DashboardPlugin
+from feedback_service.logs import RequestLogger, configure_logging
 from feedback_service.metrics import worker_stopped
 from feedback_service.settings import Settings
 from feedback_service.store.migrate import upgrade
@@ -107,7 +108,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
     ]
     if settings.bench_echo:
         handlers.append(EchoController)
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         dependencies=dependencies(),
         exception_handlers=exception_handlers(),
@@ -136,8 +137,14 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         plugins=[DashboardPlugin()],
         debug=False,
     )
+    # Around everything, unmatched paths included: the request id and one log line per request.
+    app.asgi_handler = RequestLogger(app.asgi_handler)
+    return app
 
 
 def app_from_env() -> Litestar:
-    """The app configured from ``FEEDBACK_*`` environment variables (for uvicorn's ``--factory``)."""
-    return create_app(Settings.from_env())
+    """The app configured from ``FEEDBACK_*`` environment variables (for uvicorn's ``--factory``),
+    logging JSON lines to stderr."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)

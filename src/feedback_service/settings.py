@@ -67,6 +67,9 @@ class Settings:
     """``FEEDBACK_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``) of reverse
     proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed. Empty (the default):
     those headers are ignored, whoever sends them."""
+    log_level: str = "info"
+    """``FEEDBACK_LOG_LEVEL``: debug, info (one line per request), warning (refusals and errors
+    only) or error."""
     metrics_address: str | None = None
     """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
     token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
@@ -101,6 +104,7 @@ class Settings:
             bench_echo=_bool(env, "BENCH_ECHO", defaults.bench_echo),
             pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
             trusted_proxies=_addresses(env, "TRUSTED_PROXIES"),
+            log_level=_choice(env, "LOG_LEVEL", defaults.log_level, ("debug", "info", "warning", "error")),
             metrics_address=_host_port(env, "METRICS_ADDRESS"),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
         )
@@ -123,6 +127,7 @@ class Settings:
             "FEEDBACK_BENCH_ECHO": "1" if self.bench_echo else "0",
             "FEEDBACK_POOL_SIZE": str(self.pool_size),
             "FEEDBACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "FEEDBACK_LOG_LEVEL": self.log_level,
             "FEEDBACK_METRICS_ADDRESS": self.metrics_address or "",
             "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
         }
@@ -168,6 +173,15 @@ def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
             ) from None
         found.append(str(network) if "/" in item else str(network.network_address))
     return tuple(found)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(f"FEEDBACK_{name}", "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise SettingsError(f"FEEDBACK_{name}: expected one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _host_port(env: Mapping[str, str], name: str) -> str | None:

@@ -17,6 +17,7 @@ import msgspec
 from litestar import Controller, post
 from litestar.params import JSONBody
 
+from feedback_service import logs
 from feedback_service.api.body import StrictBody, decode_json, decode_strict
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, field_problem_from_msgspec
@@ -82,6 +83,7 @@ class BatchController(Controller):
                         location=ticket_location(ticket.id),
                     )
                 )
+        logs.note(rejected=sum(r.outcome == "rejected" for r in results))
         return BatchOut(results)
 
 

@@ -18,6 +18,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from feedback_service import logs
+
 __all__ = [
     "PROBLEM_JSON",
     "FieldProblem",
@@ -139,6 +141,7 @@ def field_problem_from_msgspec(message: str, root: str = "$") -> FieldProblem:
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
     """The HTTP response for ``problem``."""
+    logs.problem(problem.type.rsplit("/", 1)[-1])
     return Response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,

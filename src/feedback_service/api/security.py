@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
+from feedback_service import logs
 from feedback_service.api.problems import ProblemError
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import check_secret
@@ -23,16 +24,19 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
     header = request.headers.get("authorization")
     if header is None:
         TOKEN_CHECKS.labels(outcome="missing").inc()
+        logs.refuse("missing")
         raise ProblemError(401, "unauthorized", "send Authorization: Bearer <token>", headers=_CHALLENGE)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         TOKEN_CHECKS.labels(outcome="malformed").inc()
+        logs.refuse("malformed")
         raise ProblemError(
             401, "unauthorized", "the Authorization header must be Bearer <token>", headers=_CHALLENGE
         )
     check = await check_secret(ctx.db, secret.strip(), ctx.tokens)
     principal = check.principal
     if principal is None:
+        logs.refuse(check.outcome)
         raise ProblemError(
             401,
             "unauthorized",

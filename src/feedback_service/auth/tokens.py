@@ -16,6 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from digitransform.domain import AdminLevel, AdminTree
+from feedback_service import logs
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.metrics import TOKEN_CHECKS
 from feedback_service.store.database import Database
@@ -159,6 +160,8 @@ async def check_secret(db: Database, secret: str, cache: TokenCache) -> TokenChe
     """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome."""
     check = await _check(db, secret, cache)
     TOKEN_CHECKS.labels(outcome=check.outcome).inc()
+    if check.principal is not None:
+        logs.identify(check.principal.token_id)
     return check
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 
+from feedback_service import logs
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import authenticate_secret
 from feedback_service.context import ServiceContext
@@ -87,8 +88,10 @@ async def sign_in(ctx: ServiceContext, secret: str) -> Principal:
     """The official behind ``secret``; :class:`SignInRefused` for an unknown, revoked, team or admin token."""
     principal = await authenticate_secret(ctx.db, secret.strip(), ctx.tokens)
     if principal is None:
+        logs.refuse("bad_token")
         raise SignInRefused("bad_token")
     if principal.role is not Role.OFFICIAL:
+        logs.refuse("not_official")
         raise SignInRefused("not_official")
     return principal
 
@@ -102,6 +105,7 @@ async def current_official(request: Request[Any, Any, Any], ctx: ServiceContext)
     record = await sessions.find_session(ctx.db, _hash(session_id), ctx.now())
     if record is None or record.revoked_at is not None or record.role != Role.OFFICIAL.value:
         return None
+    logs.identify(record.id)
     return Principal(record.id, Role.OFFICIAL, record.team, record.commune, record.scope)
 
 

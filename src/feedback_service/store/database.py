@@ -325,7 +325,8 @@ def parse_database_url(url: str) -> sa.URL:
 def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Database:
     """A :class:`Database` for ``url`` (SQLite or PostgreSQL; see :func:`parse_database_url`)."""
     parsed = parse_database_url(url)
-    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
+    # hide_parameters: an error's message names the statement but never its values (citizen text).
+    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False, "hide_parameters": True}
     if parsed.get_backend_name() != "sqlite":
         options.update(pool_size=pool_size, max_overflow=pool_size)
         engine = create_async_engine(parsed, **options)

@@ -1,0 +1,201 @@
+"""Structured logs: one JSON object per line, one line per request, nothing a citizen said.
+
+Every request gets an id: the caller's ``X-Request-ID`` when it is a plain token of at most 64
+characters (letters, digits, ``.``, ``_``, ``:``, ``-``), else a new one; it is returned in the
+response's ``X-Request-ID`` and stamped on every line logged while the request runs. When the
+request ends :class:`RequestLogger` writes its line::
+
+    {"ts": "2026-12-01T19:50:31.123Z", "level": "info", "logger": "feedback_service.access",
+     "message": "request", "request_id": "5c0f…", "method": "POST",
+     "route": "/api/v1/tickets/{ticket_id}/transitions", "status": 412, "duration_ms": 4.1,
+     "token_id": "tok_3f9a0c1b2d4e", "problem": "precondition-failed"}
+
+What it never holds: a token or any part of one, a cookie, a body, a query string, a raw path (so
+no ticket id either: the route is the template), a description, a household reference. A refused
+authentication says why (``reason``: missing, malformed, unknown, revoked, and on the dashboard
+bad_token or not_official); a refused write (a problem answer to POST, PUT, PATCH or DELETE) is
+logged at ``warning`` with its problem code, and so is a batch with rejected items
+(``rejected``). Database errors never carry the values of their statements
+(``hide_parameters``), so an unexpected error's traceback holds no citizen text either.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import IO, Any
+
+import attrs
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "ACCESS",
+    "JsonFormatter",
+    "RequestLog",
+    "RequestLogger",
+    "configure_logging",
+    "current",
+    "identify",
+    "note",
+    "problem",
+    "refuse",
+]
+
+ACCESS = logging.getLogger("feedback_service.access")
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@attrs.define
+class RequestLog:
+    """What one request's log line will say, filled in as the request runs."""
+
+    request_id: str
+    token_id: str | None = None
+    reason: str | None = None
+    problem: str | None = None
+    fields: dict[str, str | int | float | bool | None] = attrs.field(factory=dict)
+
+
+_current: contextvars.ContextVar[RequestLog | None] = contextvars.ContextVar("feedback_request", default=None)
+
+
+def current() -> RequestLog | None:
+    """The running request's log entry (``None`` outside a request)."""
+    return _current.get()
+
+
+def identify(token_id: str) -> None:
+    """The caller's token id (its public ``tok_…`` name, never the secret) for this request's line."""
+    entry = _current.get()
+    if entry is not None:
+        entry.token_id = token_id
+
+
+def refuse(reason: str) -> None:
+    """Why this request's caller was refused (a code such as ``revoked``: never what it sent)."""
+    entry = _current.get()
+    if entry is not None:
+        entry.reason = reason
+
+
+def note(**fields: str | int | float | bool | None) -> None:
+    """Add fields (counts and codes only) to this request's line."""
+    entry = _current.get()
+    if entry is not None:
+        entry.fields.update(fields)
+
+
+def problem(code: str) -> None:
+    """The problem code (``/problems/<code>``) this request was answered with."""
+    entry = _current.get()
+    if entry is not None:
+        entry.problem = code
+
+
+class RequestLogger:
+    """ASGI middleware around the whole app (404s included): the request id and the request's line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given is not None and _ID.fullmatch(given) else uuid.uuid4().hex
+        entry = RequestLog(request_id)
+        token = _current.set(entry)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    *(h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"),
+                    (b"x-request-id", request_id.encode("ascii")),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            _current.reset(token)
+            _log_request(entry, scope, status, time.perf_counter() - started)
+
+
+def _log_request(entry: RequestLog, scope: Scope, status: int, seconds: float) -> None:
+    method = scope.get("method", "")
+    refused_write = method in _WRITES and 400 <= status < 500
+    rejected = bool(entry.fields.get("rejected"))
+    level = logging.WARNING if refused_write or status in (401, 403) or rejected else logging.INFO
+    if status >= 500:
+        level = logging.ERROR
+    line: dict[str, Any] = {
+        "request_id": entry.request_id,
+        "method": method,
+        "route": scope.get("path_template"),
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "token_id": entry.token_id,
+    }
+    if entry.problem is not None:
+        line["problem"] = entry.problem
+    if entry.reason is not None:
+        line["reason"] = entry.reason
+    line.update(entry.fields)
+    ACCESS.log(level, "request", extra={"fields": line})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one line of JSON: time, level, logger, message, the request id, its fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = dt.datetime.fromtimestamp(record.created, dt.UTC)
+        data: dict[str, Any] = {
+            "ts": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry = _current.get()
+        if entry is not None:
+            data["request_id"] = entry.request_id
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        if record.exc_info and record.exc_info[0] is not None:
+            data["error"] = record.exc_info[0].__name__
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> logging.Handler:
+    """Send the service's logs (``feedback_service.*``) to ``stream`` (stderr) as JSON lines."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("feedback_service")
+    for old in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
+    return handler
