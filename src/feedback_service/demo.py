@@ -4,7 +4,9 @@ Everything goes through the service's ticket use cases (:mod:`feedback_service.s
 moments in the past, so the demo database is exactly what real use would have produced: histories,
 "me too" occurrences, duplicates rejected, tickets reopened. The mix follows the field: remote and
 Khmer-majority communes meet devices, skills, age and language; wards meet accounts, portal faults
-and scams. Seeded: the same seed gives the same tickets. No ticket describes a real person.
+and scams. The timing tells a story a newcomer can read off the first screen (see
+:func:`load_demo_tickets`). Seeded: the same seed gives the same tickets. No ticket describes a
+real person.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from digitransform.domain import (
     ResolutionType,
     TicketAction,
     Transition,
+    local_date,
 )
 from feedback_service.auth.principal import Role
 from feedback_service.auth.tokens import issue_token
 from feedback_service.context import ServiceContext
+from feedback_service.interventions import Intervention, record_intervention
 from feedback_service.services import tickets
 from feedback_service.store.records import Actor, NewOccurrence, NewTicket, Scope
 from feedback_service.store.tokens import ensure_teams
@@ -104,6 +108,25 @@ _RESOLUTIONS = {
 _EXTERNAL = ("VNPT", "Viettel", "MobiFone", "Cổng DVC", "Công an xã")
 
 
+_SPOT_HOURS = (0.25, 6)
+"""On the spot: solved while the team is still there, within hours of the report."""
+_TO_RESOLVE_DAYS = {
+    ResolutionType.FOLLOW_UP: (2, 21),
+    ResolutionType.ESCALATED: (18, 70),
+    ResolutionType.SYSTEMIC: (30, 120),
+}
+"""How long each kind of resolution takes, from the report: days to weeks, escalations longer."""
+DRIVE_WEEKS_AGO = 10
+"""The intervention starts this many weeks before ``now``: a backlog review, training and home visits
+in the first communes, after which their backlog is worked down."""
+DRIVE_COMMUNES = 3
+DRIVE_BARRIERS = (B.LACK_OF_SKILLS, B.AGE_FEAR_LOW_CONFIDENCE, B.NO_DEVICE, B.LOW_LITERACY)
+_STALLED_BEFORE = 0.5
+"""Before the drive, half the tickets that need work wait with no one acting: the backlog grows."""
+_STALLED_AFTER = {True: 0.1, False: 0.4}
+"""After it: a tenth in the drive's communes, still 40 % elsewhere (the comparison)."""
+
+
 @attrs.frozen
 class DemoLoad:
     """What the demo loaded."""
@@ -113,6 +136,8 @@ class DemoLoad:
     occurrences: int
     first: dt.date
     last: dt.date
+    intervention_on: dt.date | None = None
+    intervention_communes: tuple[str, ...] = ()
 
 
 def _pick(rng: random.Random, weights: Mapping[K, int]) -> K:
@@ -129,7 +154,14 @@ async def load_demo_tickets(
     months: int = 9,
     progress: Callable[[int], None] | None = None,
 ) -> DemoLoad:
-    """Create every demo team, then ``count`` tickets observed over the ``months`` before ``now``."""
+    """Create every demo team, then ``count`` tickets observed over the ``months`` before ``now``.
+
+    The story a newcomer should see: reports rise as teams step up; on-the-spot help is recorded
+    within hours, follow-ups take days to weeks, escalations longer; half the tickets that need
+    work wait with no one acting, so the backlog grows, until an intervention (recorded, and marked
+    on the charts) :data:`DRIVE_WEEKS_AGO` weeks ago in the first :data:`DRIVE_COMMUNES` communes
+    works their backlog down, while the other communes go on as before.
+    """
     rng = random.Random(f"feedback-demo:{seed}")
     province = plan_demo(ctx.settings.demo_households, ctx.settings.demo_seed)
     wanted = [(team.id, team.commune) for team in province.teams()]
@@ -140,6 +172,10 @@ async def load_demo_tickets(
         issued = await issue_token(ctx.db, ctx.tree, Role.OFFICIAL, scope=commune.code, label="demo", now=now)
         officials[commune.code] = issued.principal.actor
     start = now - dt.timedelta(days=30 * months)
+    drive = max(start + dt.timedelta(days=14), now - dt.timedelta(weeks=DRIVE_WEEKS_AGO))
+    drive_communes = tuple(c.code for c in communes[:DRIVE_COMMUNES])
+    if count:
+        await _record_drive(ctx, drive, drive_communes, now)
     span = (now - start).total_seconds()
     created: list[tuple[str, str]] = []  # (ticket id, village) for duplicates
     transitions = occurrences = 0
@@ -169,15 +205,38 @@ async def load_demo_tickets(
             consent=consent,
             observed_at=observed,
         )
-        received = min(now, observed + dt.timedelta(hours=rng.choice([0.2, 1, 4, 30, 72])))
+        # Most reports reach the service within the hour; a phone offline in the fields, days later.
+        received = min(now, observed + dt.timedelta(hours=rng.choice([0.1, 0.3, 1, 1, 4, 30, 72])))
         await tickets.create(ctx.db, ticket, actor, received)
-        done_t, done_o = await _work(ctx, rng, ticket, received, now, officials[commune.code], created)
+        in_drive = commune.code in drive_communes
+        plan = _plan(rng, ticket, received, now, drive if in_drive else None, drive, created)
+        done_t, done_o = await _work(ctx, rng, ticket, received, now, officials[commune.code], plan)
         transitions += done_t
         occurrences += done_o
         created.append((ticket.id, village.code))
         if progress is not None:
             progress(n + 1)
-    return DemoLoad(count, transitions, occurrences, start.date(), now.date())
+    return DemoLoad(count, transitions, occurrences, start.date(), now.date(), drive.date(), drive_communes)
+
+
+async def _record_drive(
+    ctx: ServiceContext, on: dt.datetime, communes: tuple[str, ...], now: dt.datetime
+) -> None:
+    day = local_date(on)
+    await record_intervention(
+        ctx.db,
+        Intervention(
+            id=str(uuid.UUID(int=random.Random(f"drive:{day}").getrandbits(128), version=4)),
+            what="Rà soát tồn đọng, tập huấn kỹ năng số và hỗ trợ tại nhà cho người cao tuổi",
+            units=communes,
+            categories=DRIVE_BARRIERS,
+            started_on=day,
+            ended_on=day + dt.timedelta(weeks=4),
+            scope=ctx.tree.root.code,
+            created_by="demo",
+            created_at=now,
+        ),
+    )
 
 
 def _categories(rng: random.Random, maturity: float) -> frozenset[Barrier]:
@@ -193,6 +252,69 @@ def _description(rng: random.Random, categories: frozenset[Barrier], service: Di
     return f"{'; '.join(parts)}. Cần hỗ trợ {_SERVICE_PHRASES[service]}."
 
 
+def _plan(
+    rng: random.Random,
+    ticket: NewTicket,
+    received: dt.datetime,
+    now: dt.datetime,
+    drive: dt.datetime | None,
+    drive_start: dt.datetime,
+    earlier: Sequence[tuple[str, str]],
+) -> list[tuple[dt.datetime, Transition]]:
+    """The officials' actions on one ticket, each at its moment (those after ``now`` are left out).
+
+    ``drive`` is when the intervention starts if this ticket is one it works on, else ``None``.
+    """
+    hours = dt.timedelta(hours=1)
+    days = dt.timedelta(days=1)
+    fate = rng.random()
+    if fate < 0.05:  # a duplicate, or not the teams' to solve: rejected within a week
+        at = received + days * rng.uniform(0.5, 7)
+        same_village = [tid for tid, v in earlier if v == ticket.village]
+        if same_village and rng.random() < 0.6:
+            step = Transition(
+                TicketAction.REJECT, duplicate_of=rng.choice(same_village), reason="Trùng phiếu"
+            )
+        else:
+            step = Transition(TicketAction.REJECT, reason="Không thuộc phạm vi hỗ trợ của tổ")
+        return [(at, step)] if at <= now else []
+    resolution = _pick(rng, _RESOLUTIONS)
+    if resolution is ResolutionType.ON_THE_SPOT:
+        at = received + hours * rng.uniform(*_SPOT_HOURS)
+        step = Transition(TicketAction.RESOLVE, resolution=resolution, note="Tổ đã hướng dẫn ngay tại nhà")
+        return [(at, step)] if at <= now else []
+    low, high = _TO_RESOLVE_DAYS[resolution]
+    acknowledged = received + hours * rng.uniform(2, 40)
+    started = acknowledged + days * rng.uniform(0.5, 4)
+    resolved = received + days * rng.uniform(low, high)
+    after_drive = received >= drive_start
+    stalled = rng.random() < (_STALLED_AFTER[drive is not None] if after_drive else _STALLED_BEFORE)
+    if stalled and drive is not None:  # the drive works its backlog down over its first weeks
+        resolved = max(resolved, drive + days * rng.uniform(1, 35))
+        started = max(started, resolved - days * rng.uniform(0.5, 3))
+    elif stalled:  # no one acts for months
+        resolved = received + days * rng.uniform(90, 240)
+        started = resolved - days * rng.uniform(1, 5)
+    started = max(started, acknowledged + hours)
+    resolved = max(resolved, started + hours * rng.uniform(2, 48))
+    external = None
+    if resolution is ResolutionType.ESCALATED:
+        external = f"{rng.choice(_EXTERNAL)}-{rng.randrange(100, 9999)}"
+    steps = []
+    if not stalled or rng.random() < 0.5:
+        steps.append((acknowledged, Transition(TicketAction.ACKNOWLEDGE)))
+    if rng.random() < 0.7 or external:
+        note = "Đã chuyển hồ sơ lên đơn vị cung cấp dịch vụ" if external else "Tổ sẽ quay lại hỗ trợ tại nhà"
+        steps.append((started, Transition(TicketAction.START, external_ref=external, note=note)))
+    steps.append((resolved, Transition(TicketAction.RESOLVE, resolution=resolution)))
+    if rng.random() < 0.05:
+        reopened = resolved + days * rng.uniform(2, 20)
+        steps.append((reopened, Transition(TicketAction.REOPEN, note="Người dân báo vẫn chưa dùng được")))
+        again = Transition(TicketAction.RESOLVE, resolution=ResolutionType.FOLLOW_UP)
+        steps.append((reopened + days * rng.uniform(2, 10), again))
+    return [(at, step) for at, step in steps if at <= now]
+
+
 async def _work(
     ctx: ServiceContext,
     rng: random.Random,
@@ -200,55 +322,24 @@ async def _work(
     received: dt.datetime,
     now: dt.datetime,
     official: Actor,
-    earlier: Sequence[tuple[str, str]],
+    plan: Sequence[tuple[dt.datetime, Transition]],
 ) -> tuple[int, int]:
-    """Officials' actions and "me too" occurrences on one ticket, each at a plausible later moment."""
+    """Apply ``plan`` and a few "me too" occurrences while the ticket waits, each at its moment."""
     scope = Scope.everything()
-    clock = received
     version = 1
-    steps: list[Transition] = []
-    age = (now - received).days
-    fate = rng.random()
-    if age > 2 and fate < 0.85:
-        steps.append(Transition(TicketAction.ACKNOWLEDGE))
-    if age > 7 and fate < 0.7:
-        steps.append(Transition(TicketAction.START, note="Tổ sẽ quay lại hỗ trợ tại nhà"))
-    if age > 10 and fate < 0.62 * min(1.0, age / 90):
-        resolution = _pick(rng, _RESOLUTIONS)
-        external = (
-            f"{rng.choice(_EXTERNAL)}-{rng.randrange(100, 9999)}"
-            if resolution is ResolutionType.ESCALATED
-            else None
-        )
-        steps.append(Transition(TicketAction.RESOLVE, resolution=resolution, external_ref=external))
-        if rng.random() < 0.08:
-            steps.append(Transition(TicketAction.REOPEN, note="Người dân báo vẫn chưa dùng được"))
-            if rng.random() < 0.5:
-                steps.append(Transition(TicketAction.RESOLVE, resolution=ResolutionType.FOLLOW_UP))
-    elif age > 5 and fate > 0.93:
-        same_village = [tid for tid, v in earlier if v == ticket.village]
-        if same_village:
-            steps = [
-                Transition(TicketAction.REJECT, duplicate_of=rng.choice(same_village), reason="Trùng phiếu")
-            ]
-        else:
-            steps = [Transition(TicketAction.REJECT, reason="Không thuộc phạm vi hỗ trợ của tổ")]
+    until = plan[-1][0] if plan and plan[-1][1].action is not TicketAction.REOPEN else now
     occurrences = 0
-    if age > 3 and rng.random() < 0.15:
+    if (until - received).days > 3 and rng.random() < 0.2:
         occurrences = rng.randint(1, 3)
-    slots = sorted(rng.uniform(0.05, 0.95) for _ in range(len(steps) + occurrences))
-    moments = [received + (now - received) * s for s in slots]
-    kinds = [True] * len(steps) + [False] * occurrences
-    rng.shuffle(kinds)
+    events: list[tuple[dt.datetime, Transition | None]] = [*plan]
+    events += [(received + (until - received) * rng.uniform(0.1, 0.9), None) for _ in range(occurrences)]
+    events.sort(key=lambda e: e[0])
     team = Actor(f"demo-{ticket.village}", Role.TEAM.value, ticket.team)
-    pending = iter(steps)
     done = 0
-    for moment, is_transition in zip(moments, kinds, strict=True):
-        clock = max(clock, moment)
-        if is_transition:
-            step = next(pending)
+    for moment, step in events:
+        if step is not None:
             stored = await tickets.transition(
-                ctx.db, scope, ticket.id, step, expected_version=version, actor=official, now=clock
+                ctx.db, scope, ticket.id, step, expected_version=version, actor=official, now=moment
             )
             done += 1
         else:
@@ -258,10 +349,10 @@ async def _work(
                 team=ticket.team,
                 household_ref=f"hh-{rng.randrange(1, 1300):04d}",
                 people_affected=rng.choice([1, 1, 2, 3]),
-                observed_at=clock - dt.timedelta(hours=rng.randint(0, 48)),
+                observed_at=moment - dt.timedelta(hours=rng.randint(0, 48)),
             )
             _, stored, _ = await tickets.add_occurrence(
-                ctx.db, Scope(team=ticket.team), occurrence, team, clock
+                ctx.db, Scope(team=ticket.team), occurrence, team, moment
             )
         version = stored.version
     return done, occurrences
