@@ -1,8 +1,9 @@
 """The writers: writes that wait commit together, and each stays atomic on its own.
 
-SQLite's writer thread is held busy on purpose (a write that waits for an event) so that the writes
-submitted meanwhile are certain to form one group; on PostgreSQL, writes submitted in one turn of the
-event loop are. Nothing here depends on timing.
+Both writers settle a group by one rule (``GroupCommit``), so the tests of that rule run on both
+stores: SQLite's writer thread is held busy on purpose (a write that waits for an event) so that the
+writes submitted meanwhile are certain to form one group; on PostgreSQL, writes submitted in one turn
+of the event loop are. Nothing here depends on timing.
 """
 
 from __future__ import annotations
@@ -84,43 +85,6 @@ async def while_busy(db: Database, works: list[Work[int]]) -> tuple[list[object]
     return list(outcomes), writer_of(db).groups - before
 
 
-def test_writes_that_wait_share_one_commit(tmp_path: Path) -> None:
-    """Ten writes submitted while the writer is busy are committed in one transaction, in order."""
-
-    async def scenario(db: Database) -> None:
-        outcomes, groups = await while_busy(db, [insert(n) for n in range(10)])
-        assert outcomes == list(range(10))
-        assert groups == 1
-        assert await stored(db) == list(range(10))
-
-    run(tmp_path, scenario)
-
-
-def test_a_failing_write_fails_alone_and_leaves_nothing(tmp_path: Path) -> None:
-    """In a group, a write that raises after writing keeps nothing; the others are stored all the same."""
-
-    async def scenario(db: Database) -> None:
-        outcomes, groups = await while_busy(db, [insert(1), insert(2, then_fail=True), insert(3)])
-        assert outcomes[0] == 1 and outcomes[2] == 3
-        assert isinstance(outcomes[1], Refused)
-        assert groups == 1 + 3  # the group, rolled back, then each write alone
-        assert await stored(db) == [1, 3]
-
-    run(tmp_path, scenario)
-
-
-def test_a_constraint_violation_reaches_its_caller_only(tmp_path: Path) -> None:
-    """A duplicate key in a group is the duplicate's IntegrityError, and the first insert stands."""
-
-    async def scenario(db: Database) -> None:
-        outcomes, _ = await while_busy(db, [insert(7), insert(7), insert(8)])
-        assert outcomes[0] == 7 and outcomes[2] == 8
-        assert isinstance(outcomes[1], IntegrityError)
-        assert await stored(db) == [7, 8]
-
-    run(tmp_path, scenario)
-
-
 def test_a_write_that_finds_the_writer_idle_runs_alone(tmp_path: Path) -> None:
     """No waiting for a group to fill: one write at a time is one transaction each."""
 
@@ -151,26 +115,6 @@ def test_dispose_finishes_queued_writes(tmp_path: Path) -> None:
             await reopened.dispose()
 
     assert asyncio.run(submit_then_close()) == list(range(20))
-
-
-def test_a_write_that_raises_a_base_exception_is_answered_and_the_writer_lives_on(tmp_path: Path) -> None:
-    """SystemExit or StopIteration from a write reach its caller as a RuntimeError; later writes still run."""
-
-    def exits(conn: sa.Connection) -> int:
-        raise SystemExit(3)
-
-    def stops(conn: sa.Connection) -> int:
-        return next(iter(()))
-
-    async def scenario(db: Database) -> None:
-        for work in (exits, stops):
-            with pytest.raises(RuntimeError, match="a write raised") as caught:
-                await asyncio.wait_for(db.write(work), 10)
-            assert isinstance(caught.value.__cause__, (SystemExit, StopIteration))
-        assert await asyncio.wait_for(db.write(insert(5)), 10) == 5
-        assert await stored(db) == [5]
-
-    run(tmp_path, scenario)
 
 
 def test_a_write_submitted_while_dispose_waits_is_answered_and_dispose_returns(tmp_path: Path) -> None:
@@ -241,33 +185,114 @@ def pooled_writer_of(db: Database) -> PooledWriter:
 async def at_once(db: Database, works: list[Work[int]]) -> tuple[list[object], int]:
     """Submit ``works`` in one turn of the event loop; their outcomes and the transactions used."""
     before = pooled_writer_of(db).groups
-    outcomes = await asyncio.gather(*(db.write(w) for w in works), return_exceptions=True)
+    tasks = [asyncio.ensure_future(db.write(w)) for w in works]
+    outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 20)
     return list(outcomes), pooled_writer_of(db).groups - before
 
 
-@pytest.mark.postgres
-def test_postgres_writes_submitted_together_share_one_commit(postgres_url: str) -> None:
-    """Ten writes submitted in one turn of the event loop are one transaction, in order."""
+async def held_busy(db: Database, works: list[Work[int]]) -> tuple[list[object], int]:
+    outcomes, groups = await asyncio.wait_for(while_busy(db, works), 20)
+    return outcomes, groups
+
+
+class Store:
+    """One store kind: how to run a scenario on a fresh ``notes`` table, and how to make a group."""
+
+    def __init__(self, kind: str, tmp_path: Path, postgres_url: str | None) -> None:
+        self.kind = kind
+        self.tmp_path = tmp_path
+        self.postgres_url = postgres_url
+
+    def run(self, scenario: Callable[[Database], Awaitable[T]]) -> T:
+        if self.postgres_url is None:
+            return run(self.tmp_path, scenario)
+        return run_pg(self.postgres_url, scenario)
+
+    async def grouped(self, db: Database, works: list[Work[int]]) -> tuple[list[object], int]:
+        """The outcomes of ``works`` submitted so that they form one group, and the transactions used."""
+        if self.postgres_url is None:
+            return await held_busy(db, works)
+        return await at_once(db, works)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "sqlite":
+        return Store("sqlite", tmp_path, None)
+    return Store("postgresql", tmp_path, str(request.getfixturevalue("postgres_url")))
+
+
+def test_writes_submitted_together_share_one_commit(store: Store) -> None:
+    """Ten writes that form a group are committed in one transaction, in order."""
 
     async def scenario(db: Database) -> None:
-        outcomes, groups = await at_once(db, [insert(n) for n in range(10)])
+        outcomes, groups = await store.grouped(db, [insert(n) for n in range(10)])
         assert outcomes == list(range(10))
         assert groups == 1
         assert await stored(db) == list(range(10))
 
-    run_pg(postgres_url, scenario)
+    store.run(scenario)
 
 
-@pytest.mark.postgres
-def test_postgres_a_failing_write_fails_alone(postgres_url: str) -> None:
-    """A write that raises after writing (or a duplicate key, which aborts the transaction) fails alone."""
+def test_a_failing_write_fails_alone_and_leaves_nothing(store: Store) -> None:
+    """In a group, a write that raises after writing keeps nothing; the others are stored all the same."""
 
     async def scenario(db: Database) -> None:
-        works = [insert(1), insert(2, then_fail=True), insert(1), insert(3)]
-        outcomes, groups = await at_once(db, works)
-        assert outcomes[0] == 1 and outcomes[3] == 3
-        assert isinstance(outcomes[1], Refused) and isinstance(outcomes[2], IntegrityError)
-        assert groups == 1 + 4  # the group, rolled back, then each write alone
+        outcomes, groups = await store.grouped(db, [insert(1), insert(2, then_fail=True), insert(3)])
+        assert outcomes[0] == 1 and outcomes[2] == 3
+        assert isinstance(outcomes[1], Refused)
+        assert groups == 1 + 3  # the group, rolled back, then each write alone
         assert await stored(db) == [1, 3]
 
-    run_pg(postgres_url, scenario)
+    store.run(scenario)
+
+
+def test_a_constraint_violation_reaches_its_caller_only(store: Store) -> None:
+    """A duplicate key in a group (on PostgreSQL it aborts the transaction) is the duplicate's
+    IntegrityError, and the first insert stands."""
+
+    async def scenario(db: Database) -> None:
+        outcomes, _ = await store.grouped(db, [insert(7), insert(7), insert(8)])
+        assert outcomes[0] == 7 and outcomes[2] == 8
+        assert isinstance(outcomes[1], IntegrityError)
+        assert await stored(db) == [7, 8]
+
+    store.run(scenario)
+
+
+def exits(conn: sa.Connection) -> int:
+    raise SystemExit(3)
+
+
+def stops(conn: sa.Connection) -> int:
+    return next(iter(()))
+
+
+def test_a_write_that_raises_a_base_exception_is_answered_and_the_writer_lives_on(store: Store) -> None:
+    """SystemExit or StopIteration from a write reach its caller as a RuntimeError; later writes still run."""
+
+    async def scenario(db: Database) -> None:
+        for work in (exits, stops):
+            with pytest.raises(RuntimeError, match="a write raised") as caught:
+                await asyncio.wait_for(db.write(work), 10)
+            assert isinstance(caught.value.__cause__, (SystemExit, StopIteration))
+        assert await asyncio.wait_for(db.write(insert(5)), 10) == 5
+        assert await stored(db) == [5]
+
+    store.run(scenario)
+
+
+def test_base_exceptions_in_a_group_never_leave_the_rest_of_it_unanswered(store: Store) -> None:
+    """StopIteration and SystemExit amid a group: every other write of it is answered and stored."""
+
+    async def scenario(db: Database) -> None:
+        works = [insert(1), stops, insert(2), exits, insert(3)]
+        outcomes, groups = await store.grouped(db, works)
+        assert [outcomes[0], outcomes[2], outcomes[4]] == [1, 2, 3]
+        for failed, cause in ((outcomes[1], StopIteration), (outcomes[3], SystemExit)):
+            assert isinstance(failed, RuntimeError) and isinstance(failed.__cause__, cause)
+        assert groups == 1 + len(works)
+        assert await stored(db) == [1, 2, 3]
+        assert await asyncio.wait_for(db.write(insert(4)), 10) == 4
+
+    store.run(scenario)

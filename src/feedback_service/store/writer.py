@@ -21,6 +21,13 @@ are rare, so this costs less than a savepoint around every write.
 
 Every caller is answered only after its ``COMMIT`` returned, so a ``201`` still means the ticket is on
 disk.
+
+Both writers (this thread on SQLite, :class:`PooledWriter` on PostgreSQL) settle a group with the one
+rule of :class:`GroupCommit`: a transaction for the group, and, if anything at all raises in it, one
+transaction per write; each caller then answered with its own result or its own error. A write
+that raises ``StopIteration`` (which no future can carry) or ``SystemExit`` (which would stop the
+caller's event loop) reaches its caller as a ``RuntimeError`` caused by it, and the writer serves
+the rest of its group and every later write.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feedback_service.metrics import WRITE_COMMIT_SECONDS, WRITE_GROUP_SIZE
 
-__all__ = ["MAX_GROUP", "PooledWriter", "Runner", "SqliteWriter", "Work", "Writer"]
+__all__ = ["MAX_GROUP", "GroupCommit", "PooledWriter", "Runner", "SqliteWriter", "Work", "Writer"]
 
 T = TypeVar("T")
 Work = Callable[[sa.Connection], T]
@@ -72,18 +79,53 @@ class Writer(abc.ABC):
         """Finish the writes already submitted and let go of the connection."""
 
 
-class SqliteWriter(Writer):
+class GroupCommit(Writer):
+    """The settle-and-retry rule both writers hold: a group's writes share one transaction; if any of
+    them (or the ``COMMIT``) raises, nothing of the group is stored, and each write runs again alone,
+    in the same order, so every caller gets exactly what it would have got alone."""
+
+    def __init__(self, run: Runner, store: str) -> None:
+        self._run_writes = run
+        self._store = store
+        self.groups = 0
+        """Transactions begun so far (for tests and benchmarks)."""
+
+    def _settle(self, conn: sa.Connection, group: list[_Job]) -> None:
+        """Run ``group`` on ``conn`` (a synchronous connection, also inside ``run_sync``) and answer
+        every job of it, whatever its writes raise."""
+        try:
+            results = self._transaction(conn, group)
+        except asyncio.CancelledError:  # the writer itself is being stopped: say so, and stop
+            for job in group:
+                _answer(job.future, False, RuntimeError("the writer stopped before this write committed"))
+            raise
+        except BaseException as error:  # even SystemExit: the writer must live on to serve the others
+            if len(group) > 1:
+                for job in group:
+                    self._settle(conn, [job])
+            else:
+                _answer(group[0].future, False, error)
+            return
+        for job, value in zip(group, results, strict=True):
+            _answer(job.future, True, value)
+
+    def _transaction(self, conn: sa.Connection, group: list[_Job]) -> list[Any]:
+        self.groups += 1
+        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+        with WRITE_COMMIT_SECONDS.labels(store=self._store).time(), conn.begin():
+            return self._run_writes(conn, [job.work for job in group])
+
+
+class SqliteWriter(GroupCommit):
     """The thread that owns the write connection; started by the first write, stopped by :meth:`close`."""
 
     def __init__(self, engine: sa.Engine, run: Runner, *, max_group: int = MAX_GROUP) -> None:
+        super().__init__(run, "sqlite")
         self._engine = engine
-        self._run_writes = run
         self._max_group = max_group
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
-        self.groups = 0
-        """Transactions begun so far (for tests and benchmarks)."""
 
     async def submit(self, work: Work[T]) -> T:
         """Run ``work`` in the writer thread and return its result once its transaction committed."""
@@ -128,7 +170,7 @@ class SqliteWriter(Writer):
                     for job in group:
                         _answer(job.future, False, error)
                     continue
-                self._commit(conn, group)
+                self._settle(conn, group)
         finally:
             if conn is not None:
                 conn.close()
@@ -150,33 +192,16 @@ class SqliteWriter(Writer):
             group.append(job)
         return group, False
 
-    def _commit(self, conn: sa.Connection, group: list[_Job]) -> None:
-        self.groups += 1
-        WRITE_GROUP_SIZE.labels(store="sqlite").observe(len(group))
-        try:
-            with WRITE_COMMIT_SECONDS.labels(store="sqlite").time(), conn.begin():
-                results = self._run_writes(conn, [job.work for job in group])
-        except BaseException as error:  # even SystemExit: the thread must live on to serve the others
-            if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
-                for job in group:
-                    self._commit(conn, [job])
-                return
-            results = [error]
-            ok = False
-        else:
-            ok = True
-        for job, value in zip(group, results, strict=True):
-            _answer(job.future, ok, value)
 
-
-class PooledWriter(Writer):
+class PooledWriter(GroupCommit):
     """Group commit on PostgreSQL: writes that arrive while a transaction runs share the next one.
 
     Every ticket change adds to the same few aggregate rows (this week's province total, say), so
     concurrent transactions queue on those rows' locks anyway, each holding them through its own
     ``COMMIT``. Here a worker runs few write transactions at a time, each with everything waiting,
-    on a pooled connection (``AsyncConnection.run_sync``), with the same rule as
-    :class:`SqliteWriter`: if any write of a group raises, the group runs again write by write.
+    on a pooled connection (``AsyncConnection.run_sync``), settled by the same rule as
+    :class:`SqliteWriter` (:class:`GroupCommit`): if any write of a group raises, the group runs again
+    write by write, on the same connection.
     ``concurrency`` transactions (two) may run at once, so a large batch does not hold up the rest;
     workers in other processes run side by side too, and PostgreSQL's row locks keep them apart (the
     aggregate's rows are written in key order, so they cannot deadlock; should two groups lock the
@@ -186,14 +211,12 @@ class PooledWriter(Writer):
     def __init__(
         self, engine: AsyncEngine, run: Runner, *, max_group: int = MAX_GROUP, concurrency: int = 2
     ) -> None:
+        super().__init__(run, engine.dialect.name)
         self._engine = engine
-        self._run_writes = run
         self._max_group = max_group
         self._concurrency = concurrency
         self._waiting: list[_Job] = []
         self._drains: set[asyncio.Task[None]] = set()
-        self.groups = 0
-        """Transactions begun so far (for tests and benchmarks)."""
 
     async def submit(self, work: Work[T]) -> T:
         """Run ``work`` in the next write transaction; its result once that committed."""
@@ -220,28 +243,14 @@ class PooledWriter(Writer):
             await self._commit(group)
 
     async def _commit(self, group: list[_Job]) -> None:
-        self.groups += 1
-        store = self._engine.dialect.name
-        WRITE_GROUP_SIZE.labels(store=store).observe(len(group))
         try:
-            with WRITE_COMMIT_SECONDS.labels(store=store).time():
-                async with self._engine.begin() as conn:
-                    results = await conn.run_sync(self._run_writes, [job.work for job in group])
-        except Exception as error:
-            if len(group) > 1:  # nothing of the group is stored: each write again, alone, in order
-                for job in group:
-                    await self._commit([job])
-                return
-            results = [error]
-            ok = False
-        else:
-            ok = True
-        for job, value in zip(group, results, strict=True):
-            if not job.future.done():
-                if ok:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(value)
+            async with self._engine.connect() as conn:
+                await conn.run_sync(self._settle, group)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # no connection to be had (the server is down): tell everyone
+            for job in group:
+                _answer(job.future, False, error)
 
 
 def _answer(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
