@@ -1,5 +1,5 @@
-"""Benchmark: the indicator report for a province of 1.3 million households, against polars, pandas
-and the bare msgspec loop.
+"""Benchmark: the indicator report for a province of 1.3 million households, against DuckDB, polars,
+pandas and the bare msgspec loop.
 
     python bench/indicators.py                  # 1.3 M households (generated once into bench/out/)
     python bench/indicators.py --households 100000 --skip-pandas
@@ -8,6 +8,9 @@ Each contender runs in its own subprocess, after its imports, on the same ``hous
 
 - ``engine``: the library's full report (every household indicator at every level, rendered as
   JSON), one process, then ``--workers 2``;
+- ``engine dask 2``: the same report with the households counted on Dask (two local processes);
+- ``duckdb``: the same village aggregates in SQL (``read_json``, DuckDB's default threads), the
+  contender an analyst would pick today;
 - ``polars`` and ``pandas``: the same village aggregates, rolled up to communes and the province,
   written the way a data analyst would (benchmark-only dependencies);
 - ``floor``: the floor for Python, a bare loop that decodes each line with msgspec into typed
@@ -279,6 +282,99 @@ def run_polars(folder: Path, reader: str = "lines") -> dict[str, int]:
     return {k: int(row[k]) for k in CHECKS}
 
 
+DUCKDB_SQL = """
+WITH households AS (
+    SELECT village, internet, other_smart_devices, members
+    FROM read_json($path, format = 'newline_delimited', columns = {
+        id: 'VARCHAR', village: 'VARCHAR', internet: 'VARCHAR', other_smart_devices: 'BIGINT',
+        members: 'STRUCT(age BIGINT, smartphone BOOLEAN, internet_user BOOLEAN, vneid_level BIGINT,
+                  id_card BOOLEAN, payment_account BOOLEAN, digital_signature BOOLEAN,
+                  digital_skills BOOLEAN)[]'
+    })
+),
+by_household AS (
+    SELECT village,
+        count(*) AS households,
+        count_if(internet = 'fibre') AS fibre,
+        count_if(internet <> 'none') AS internet,
+        count_if(coalesce(list_bool_or(list_transform(members, lambda m: m.smartphone)), false))
+            AS smartphone,
+        count_if(NOT coalesce(list_bool_or(list_transform(members, lambda m: m.smartphone)), false)
+                 AND other_smart_devices = 0) AS no_device,
+        count_if(coalesce(list_bool_or(list_transform(members,
+            lambda m: m.age >= 15 AND m.smartphone AND m.digital_skills)), false)) AS core
+    FROM households GROUP BY village
+),
+people AS (SELECT village, unnest(members, recursive := true) FROM households),
+by_person AS (
+    SELECT village,
+        count_if(age >= 18) AS adults,
+        count_if(age >= 18 AND smartphone) AS adult_smartphone,
+        count_if(age >= 18 AND digital_signature) AS adult_signature,
+        count_if(age >= 15) AS over15,
+        count_if(age >= 15 AND smartphone) AS over15_smartphone,
+        count_if(age >= 15 AND internet_user) AS over15_internet,
+        count_if(age >= 15 AND payment_account) AS over15_payment,
+        count_if(age >= 14 AND id_card) AS eligible,
+        count_if(age >= 14 AND id_card AND vneid_level = 2) AS eligible_level2,
+        count_if(age BETWEEN 15 AND 60) AS working,
+        count_if(age BETWEEN 15 AND 60 AND digital_skills) AS working_skills
+    FROM people GROUP BY village
+)
+SELECT h.*, p.* EXCLUDE (village)
+FROM by_household h LEFT JOIN by_person p USING (village)
+"""
+"""The twelve household indicators' numerators and denominators per village, as an analyst would
+write them for DuckDB: ``read_json`` with the schema given, list functions for the household
+conditions, ``unnest`` for the people."""
+
+
+def run_duckdb(folder: Path) -> dict[str, int]:
+    """The same village aggregates in DuckDB (its default threads), rolled up to communes and the province."""
+    import duckdb
+
+    connection = duckdb.connect()
+    villages = connection.execute(DUCKDB_SQL, {"path": str(folder / "households.jsonl")}).fetchall()
+    columns = [d[0] for d in connection.description or ()]
+    parents = _units(folder)
+    communes: dict[str, list[int]] = {}
+    for row in villages:
+        sums = communes.setdefault(parents[row[0]], [0] * (len(columns) - 1))
+        for i, value in enumerate(row[1:]):
+            sums[i] += value or 0
+    province = [sum(values) for values in zip(*communes.values(), strict=True)]
+    totals = dict(zip(columns[1:], province, strict=True))
+    return {k: int(totals[k]) for k in CHECKS}
+
+
+def run_engine_dask(folder: Path, workers: int) -> dict[str, int]:
+    """The engine's report with the households counted on Dask's local process scheduler."""
+    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, to_json
+    from digitransform.indicators.on_dask import count_households_dask
+
+    tree = _tree(folder)
+    accumulator = Accumulator(tree, [d for d in DEFAULT_REPORT if d.source is Source.HOUSEHOLDS])
+    path = folder / "households.jsonl"
+    parts = max(workers * 4, path.stat().st_size // (64 << 20))
+    part_bytes = -(-path.stat().st_size // parts)
+    count_households_dask(
+        [path], accumulator, part_bytes=part_bytes, scheduler="processes", num_workers=workers
+    )
+    report = build_report(accumulator, year=2025)
+    assert to_json(report)
+    root = tree.root.code
+    adult = report.row(root, "adult_smartphone_rate")
+    internet = report.row(root, "internet_user_rate")
+    return {
+        "households": report.row(root, "household_fibre_rate").denominator,
+        "adults": adult.denominator,
+        "adult_smartphone": adult.numerator,
+        "over15": internet.denominator,
+        "over15_internet": internet.numerator,
+        "fibre": report.row(root, "household_fibre_rate").numerator,
+    }
+
+
 def run_pandas(folder: Path) -> dict[str, int]:
     """The same aggregates with pandas: read JSON Lines, flatten members, group by village, roll up."""
     import itertools
@@ -346,8 +442,10 @@ CONTENDERS: dict[str, Callable[[Path], dict[str, int]]] = {
     "pandas": run_pandas,
     "floor": run_floor,
     "polars read_ndjson": lambda folder: run_polars(folder, "ndjson"),
+    "duckdb": run_duckdb,
+    "engine dask 2": lambda folder: run_engine_dask(folder, 2),
 }
-DEFAULT = ("engine", "engine --workers 2", "polars", "pandas", "floor")
+DEFAULT = ("engine", "engine --workers 2", "engine dask 2", "duckdb", "polars", "pandas", "floor")
 """Run unless ``--only`` says otherwise (``polars read_ndjson`` is slower than ``polars``)."""
 
 
@@ -361,6 +459,11 @@ def _child(name: str, folder: Path) -> None:
         import polars  # noqa: F401
     elif name == "pandas":
         import pandas  # noqa: F401
+    elif name == "duckdb":
+        import duckdb  # noqa: F401
+    if name.startswith("engine dask"):
+        import dask.bag  # noqa: F401
+        import distributed  # noqa: F401
     started, cpu_started = time.perf_counter(), _cpu()
     counts = work(folder)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
@@ -390,6 +493,7 @@ def _measure(name: str, folder: Path, workers: int) -> dict[str, Any]:
     if workers > 1:  # wait4's figure is the largest of the tree; count the parent and each worker
         peak_kib = peak_kib + workers * result["children_maxrss_kib"]
     result["peak_mib"] = peak_kib / 1024
+    result["worker_peak_mib"] = result["children_maxrss_kib"] / 1024 if workers > 1 else None
     result["load"] = load
     return result
 
@@ -423,7 +527,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in names:
             if round_ and name == "pandas":
                 continue
-            workers = 2 if "--workers 2" in name else 1
+            workers = 2 if "--workers 2" in name or name.endswith("dask 2") else 1
             r = _measure(name, folder, workers)
             print(
                 f"  {name:<20} {r['seconds']:7.2f} s (cpu {r['cpu']:6.2f} s) {r['peak_mib']:6.0f} MiB"
@@ -445,19 +549,22 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _table(results: dict[str, dict[str, Any]]) -> None:
-    polars = results.get("polars")
-    floor = results.get("floor")
+    baselines = {name: results[name] for name in ("polars", "duckdb", "floor") if name in results}
     print()
-    print(
-        "| contender | time (s) | CPU (s) | peak RSS (MiB) | time ÷ polars | time ÷ floor "
-        "| memory ÷ polars | load |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    head = ["contender", "time (s)", "CPU (s)", "peak RSS (MiB)", "worker peak (MiB)"]
+    head += [f"time ÷ {b}" for b in baselines] + [f"memory ÷ {b}" for b in baselines if b != "floor"]
+    print("| " + " | ".join([*head, "load"]) + " |")
+    print("|---" + "|---:" * len(head) + "|")
     for name, r in results.items():
-        vs_polars = f"{r['seconds'] / polars['seconds']:.2f}" if polars else "–"
-        vs_floor = f"{r['seconds'] / floor['seconds']:.2f}" if floor else "–"
-        mem = f"{r['peak_mib'] / polars['peak_mib']:.3f}" if polars else "–"
-        cells = [f"{r['seconds']:.2f}", f"{r['cpu']:.2f}", f"{r['peak_mib']:.0f}", vs_polars, vs_floor, mem]
+        worker = r.get("worker_peak_mib")
+        cells = [
+            f"{r['seconds']:.2f}",
+            f"{r['cpu']:.2f}",
+            f"{r['peak_mib']:.0f}",
+            "–" if worker is None else f"{worker:.0f}",
+        ]
+        cells += [f"{r['seconds'] / b['seconds']:.2f}" for b in baselines.values()]
+        cells += [f"{r['peak_mib'] / b['peak_mib']:.3f}" for n, b in baselines.items() if n != "floor"]
         print(f"| {name} | " + " | ".join(cells) + f" | {r['load']:.2f} |")
 
 
