@@ -7,8 +7,10 @@ with :meth:`dask.bag.Bag.reduction` in a tree of ``split_every`` at a time. Coun
 result is the accumulator a single process would have counted, whatever the partitioning and the
 order of the merges.
 
-The tree, the indicators and the period travel once: they are one task of the graph that every
-counting task depends on, so Dask ships them to each worker once, not with every partition.
+The tree, the indicators and the period are one task of the graph that every counting task
+depends on, not a copy inside each task: on a ``distributed`` cluster each worker receives them once
+and keeps them for all its partitions. (Dask's local process scheduler, with no workers to keep
+data, sends them with each task; they weigh a few kilobytes per thousand units.)
 
 On a cluster, the paths must name files every worker can read (shared storage), as with any Dask
 reader.
