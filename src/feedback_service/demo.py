@@ -116,7 +116,7 @@ _TO_RESOLVE_DAYS = {
     ResolutionType.SYSTEMIC: (30, 120),
 }
 """How long each kind of resolution takes, from the report: days to weeks, escalations longer."""
-DRIVE_WEEKS_AGO = 10
+DRIVE_WEEKS_AGO = 6
 """The intervention starts this many weeks before ``now``: a backlog review, training and home visits
 in the first communes, after which their backlog is worked down."""
 DRIVE_COMMUNES = 3

@@ -16,7 +16,7 @@ import pytest
 from digitransform.domain import LOCAL_TZ, PeriodKind, ResolutionType, TicketStatus
 from digitransform.trends import TicketFilter
 from feedback_service.context import ServiceContext
-from feedback_service.demo import DRIVE_BARRIERS, DemoLoad, load_demo_tickets
+from feedback_service.demo import DRIVE_BARRIERS, DRIVE_WEEKS_AGO, DemoLoad, load_demo_tickets
 from feedback_service.settings import Settings
 from feedback_service.store import Scope, upgrade
 from feedback_service.store.queries import TicketQuery, list_tickets
@@ -93,4 +93,4 @@ def test_the_backlog_grows_before_the_intervention_and_shrinks_after(
     assert inside[-1] < inside[at_drive] * 0.6, inside
     assert outside[-1] >= outside[at_drive] * 0.8, outside
     assert set(DRIVE_BARRIERS) and len(load.intervention_communes) == 3
-    assert load.intervention_on == (NOW - dt.timedelta(weeks=10)).astimezone(LOCAL_TZ).date()
+    assert load.intervention_on == (NOW - dt.timedelta(weeks=DRIVE_WEEKS_AGO)).astimezone(LOCAL_TZ).date()

@@ -171,6 +171,7 @@ class TicketPages(Controller):
             trail=[u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)],
             tree=ctx.tree,
             villages=villages,
+            commune_options=ctx.tree.children(unit.code) if unit.level is AdminLevel.PROVINCE else [],
             village_code=unit.code if unit.level is AdminLevel.VILLAGE else "",
             commune_code=commune.code if commune and commune.level is AdminLevel.COMMUNE else "",
             statuses=[(s, text(f"status_{s}", language)) for s in STATUSES],
