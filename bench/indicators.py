@@ -127,7 +127,7 @@ def _generate(folder: Path, households: int, seed: int) -> None:
 
 def run_engine(folder: Path, workers: int) -> dict[str, int]:
     """The library's full household report, every level, rendered as JSON."""
-    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, to_json
+    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, report_to_json
     from digitransform.indicators.scan import count_households_file
 
     tree = _tree(folder)
@@ -135,7 +135,7 @@ def run_engine(folder: Path, workers: int) -> dict[str, int]:
     accumulator = Accumulator(tree, household_indicators)
     count_households_file(folder / "households.jsonl", accumulator, workers=workers)
     report = build_report(accumulator, year=2025)
-    rendered = to_json(report)
+    rendered = report_to_json(report)
     assert rendered
     root = tree.root.code
     adult = report.row(root, "adult_smartphone_rate")

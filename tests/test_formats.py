@@ -8,12 +8,15 @@ import json
 import pickle
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from digitransform.demo import plan_demo
 from digitransform.domain import (
+    HOUSEHOLD_FIELDS,
+    RESIDENT_FIELDS,
     AdminLevel,
     Barrier,
     DigitalService,
@@ -49,6 +52,7 @@ from digitransform.formats import (
     write_teams_csv,
     write_units_csv,
 )
+from digitransform.indicators.scan import HouseholdLine
 from digitransform.testing import households
 
 PROVINCE = plan_demo(3_000, seed=11)
@@ -134,6 +138,15 @@ def test_records_and_domain_objects_convert_both_ways() -> None:
         assert HouseholdRecord.from_household(household).to_household() == household
         for member in household.members:
             assert ResidentRecord.from_resident(member).to_resident() == member
+
+
+def test_every_household_record_has_the_domain_fields_in_its_order() -> None:
+    """The wire records and the scanner's line have exactly the domain's fields, in the domain's order."""
+    assert ResidentRecord.__struct_fields__ == RESIDENT_FIELDS
+    assert HouseholdRecord.__struct_fields__ == HOUSEHOLD_FIELDS
+    assert HouseholdLine.__struct_fields__ == HOUSEHOLD_FIELDS
+    assert tuple(a.name for a in attrs.fields(Resident)) == RESIDENT_FIELDS
+    assert HOUSEHOLD_FIELDS[-1] == "members"
 
 
 def test_the_converter_writes_enums_dates_sets_and_roles_as_plain_data() -> None:

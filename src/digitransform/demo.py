@@ -25,6 +25,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -45,6 +46,7 @@ from digitransform.formats import (
     write_teams_csv,
     write_units_csv,
 )
+from digitransform.indicators import Accumulator, build_report, get
 
 __all__ = [
     "AS_OF",
@@ -272,7 +274,7 @@ class DemoProvince:
 
     def iter_households(self) -> Iterator[Household]:
         """Every household, village by village, generated as it is asked for."""
-        residents: dict[_Facts, Resident] = {}
+        residents: dict[tuple[object, ...], Resident] = {}
         for village in self.villages:
             yield from _village_households(self.seed, village, residents)
 
@@ -395,8 +397,8 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 # --- households -------------------------------------------------------------------------------------
 
-_Facts = tuple[int, bool, bool, int, bool, bool, bool, bool]
-"""A resident's facts in field order, the key under which equal residents are shared."""
+_Facts = dict[str, Any]
+"""A resident's facts by field name; ``tuple(facts.values())`` is the key equal residents share."""
 
 _SIZES = (1, 2, 3, 4, 5, 6, 7, 8)
 _SIZE_CUMULATIVE = (0.08, 0.25, 0.49, 0.76, 0.90, 0.96, 0.99, 1.00)
@@ -404,7 +406,7 @@ _SIZE_CUMULATIVE = (0.08, 0.25, 0.49, 0.76, 0.90, 0.96, 0.99, 1.00)
 
 
 def _village_households(
-    seed: int, village: DemoVillage, residents: dict[_Facts, Resident]
+    seed: int, village: DemoVillage, residents: dict[tuple[object, ...], Resident]
 ) -> Iterator[Household]:
     rng = random.Random(f"digitransform-demo:{seed}:households:{village.code}")
     random_ = rng.random
@@ -429,10 +431,11 @@ def _village_households(
         home_internet = internet is not InternetAccess.NONE
         members = []
         for age in ages:
-            key = _resident_facts(random_, age, m, home_internet)
+            facts = _resident_facts(random_, age, m, home_internet)
+            key = tuple(facts.values())
             resident = residents.get(key)
             if resident is None:
-                resident = residents[key] = Resident(*key)
+                resident = residents[key] = Resident(**facts)
             members.append(resident)
         y = random_()
         devices = 2 if y < 0.03 + 0.07 * m else 1 if y < 0.11 + 0.30 * m else 0
@@ -459,7 +462,7 @@ def _ages(rng: random.Random, size: int) -> list[int]:
 
 
 def _resident_facts(random_: Callable[[], float], age: int, m: float, home_internet: bool) -> _Facts:
-    """(age, smartphone, internet_user, vneid_level, id_card, payment_account, signature, skills).
+    """A resident's facts, by the names of :class:`~digitransform.domain.Resident`'s fields.
 
     Smartphones: ~97 % of working-age people in the most digital villages, far fewer among the
     elderly. VNeID follows Decree 69/2024: level 2 needs a chip card and age ≥ 6; under 6, level 1
@@ -498,7 +501,16 @@ def _resident_facts(random_: Callable[[], float], age: int, m: float, home_inter
         skills = random_() < (0.55 + 0.35 * m if 15 <= age <= 60 else 0.30 if age < 15 else 0.25 + 0.30 * m)
     else:
         skills = random_() < 0.03
-    return (age, phone, online, vneid, card, payment, signature, skills)
+    return {
+        "age": age,
+        "smartphone": phone,
+        "internet_user": online,
+        "vneid_level": vneid,
+        "id_card": card,
+        "payment_account": payment,
+        "digital_signature": signature,
+        "digital_skills": skills,
+    }
 
 
 # --- teams and service reports ---------------------------------------------------------------------
@@ -579,52 +591,54 @@ class DemoSummary:
     headlines: tuple[Headline, ...]
 
 
-class _Tally:
-    """Counts for the summary, taken as households stream past."""
+_HEADLINES = (
+    ("adults (18+) with a smartphone", "adult_smartphone_rate"),
+    ("residents 15+ who used the internet", "internet_user_rate"),
+    ("chip-card holders 14+ with level-2 VNeID", "vneid_level2_rate"),
+    ("households with a digital core member", "household_digital_core_rate"),
+    ("households with fibre broadband", "household_fibre_rate"),
+    ("households with no smart device", "household_no_smart_device_rate"),
+)
+"""The summary's headline counts: each is a catalogue indicator's numerator and denominator."""
 
-    def __init__(self, progress: ProgressCallback | None) -> None:
+
+def _batches(households: Iterator[Household], size: int) -> Iterator[list[Household]]:
+    batch: list[Household] = []
+    for household in households:
+        batch.append(household)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Tally:
+    """Counts for the summary, taken by the indicator engine as households stream past."""
+
+    def __init__(self, tree: AdminTree, progress: ProgressCallback | None) -> None:
         self.progress = progress
-        self.households = self.residents = 0
-        self.adults = self.adult_phones = self.over15 = self.over15_online = 0
-        self.eligible = self.level2 = self.fibre = self.no_device = self.digital_core = 0
+        self.residents = 0
+        self.accumulator = Accumulator(tree, [get(code) for _, code in _HEADLINES])
+
+    @property
+    def households(self) -> int:
+        return self.accumulator.households
 
     def count(self, households: Iterator[Household], every: int = 1_000) -> Iterator[Household]:
-        pending = 0
-        for h in households:
-            self.households += 1
-            self.residents += len(h.members)
-            self.fibre += h.internet is InternetAccess.FIBRE
-            self.no_device += not h.has_smart_device
-            core = False
-            for r in h.members:
-                if r.age >= 18:
-                    self.adults += 1
-                    self.adult_phones += r.smartphone
-                if r.age >= 15:
-                    self.over15 += 1
-                    self.over15_online += r.internet_user
-                    core = core or (r.smartphone and r.digital_skills)
-                if r.age >= 14 and r.id_card:
-                    self.eligible += 1
-                    self.level2 += r.vneid_level == 2
-            self.digital_core += core
-            yield h
-            pending += 1
-            if pending == every and self.progress is not None:
-                self.progress(pending)
-                pending = 0
-        if pending and self.progress is not None:
-            self.progress(pending)
+        """Yields the households on, counting them a batch at a time (and telling ``progress``)."""
+        for batch in _batches(households, every):
+            self.accumulator.add_households(batch)
+            self.residents += sum(len(h.members) for h in batch)
+            yield from batch
+            if self.progress is not None:
+                self.progress(len(batch))
 
     def headlines(self) -> tuple[Headline, ...]:
-        return (
-            Headline("adults (18+) with a smartphone", self.adult_phones, self.adults),
-            Headline("residents 15+ who used the internet", self.over15_online, self.over15),
-            Headline("chip-card holders 14+ with level-2 VNeID", self.level2, self.eligible),
-            Headline("households with a digital core member", self.digital_core, self.households),
-            Headline("households with fibre broadband", self.fibre, self.households),
-            Headline("households with no smart device", self.no_device, self.households),
-        )
+        report = build_report(self.accumulator, down_to=AdminLevel.PROVINCE)
+        root = self.accumulator.tree.root.code
+        rows = [(label, report.row(root, code)) for label, code in _HEADLINES]
+        return tuple(Headline(label, row.numerator, row.denominator) for label, row in rows)
 
 
 def generate_demo(
@@ -647,7 +661,7 @@ def generate_demo(
     units = province.units()
     teams = province.teams()
     reports = province.service_reports()
-    tally = _Tally(progress)
+    tally = _Tally(province.tree(), progress)
     writers: dict[str, Callable[[Path], int]] = {
         "units.csv": lambda path: write_units_csv(units, path),
         "households.jsonl": lambda path: write_households_jsonl(

@@ -49,8 +49,8 @@ from digitransform.indicators import (
     build_report,
     count_households_file,
     read_earlier_json,
+    report_to_json,
     to_csv,
-    to_json,
     to_table,
 )
 from digitransform.interop import (
@@ -499,7 +499,7 @@ def _write(report: Any, args: argparse.Namespace) -> None:
         else:
             to_table(report, Console())
         return
-    data = to_json(report) if args.format == "json" else to_csv(report)
+    data = report_to_json(report) if args.format == "json" else to_csv(report)
     if args.output is not None:
         args.output.write_bytes(data)
     else:

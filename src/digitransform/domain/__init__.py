@@ -12,7 +12,16 @@ from digitransform.domain.difficulties import (
     ResolutionType,
     label_of,
 )
-from digitransform.domain.households import VNEID_LEVELS, Household, InternetAccess, Resident
+from digitransform.domain.households import (
+    HOUSEHOLD_FIELDS,
+    MAX_AGE,
+    MAX_CODE,
+    RESIDENT_FIELDS,
+    VNEID_LEVELS,
+    Household,
+    InternetAccess,
+    Resident,
+)
 from digitransform.domain.mergers import (
     CodeMapper,
     CodeMapping,
@@ -35,6 +44,7 @@ from digitransform.domain.periods import (
 from digitransform.domain.service_reports import ServiceReport
 from digitransform.domain.teams import RoleCounts, Team, TeamRole, check_team
 from digitransform.domain.tickets import (
+    MAX_DESCRIPTION,
     LifecycleError,
     Ticket,
     TicketAction,
@@ -60,7 +70,12 @@ from digitransform.domain.units import (
 __all__ = [
     "CALENDAR_END",
     "CALENDAR_START",
+    "HOUSEHOLD_FIELDS",
     "LOCAL_TZ",
+    "MAX_AGE",
+    "MAX_CODE",
+    "MAX_DESCRIPTION",
+    "RESIDENT_FIELDS",
     "VNEID_LEVELS",
     "AdminLevel",
     "AdminTree",

@@ -12,13 +12,24 @@ from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["VNEID_LEVELS", "Household", "InternetAccess", "Resident"]
+__all__ = [
+    "HOUSEHOLD_FIELDS",
+    "MAX_AGE",
+    "MAX_CODE",
+    "RESIDENT_FIELDS",
+    "VNEID_LEVELS",
+    "Household",
+    "InternetAccess",
+    "Resident",
+]
 
 VNEID_LEVELS = (0, 1, 2)
 """0 = no electronic identification, 1 = identity data only, 2 = with portrait and fingerprints."""
 
-_MAX_AGE = 130
-_MAX_HOUSEHOLD_ID = 64
+MAX_AGE = 130
+"""The oldest age a resident may have (a typo guard, not a statement about people)."""
+MAX_CODE = 64
+"""The longest code or id the domain accepts: households, villages, communes, teams, tickets."""
 
 
 class InternetAccess(enum.Enum):
@@ -36,8 +47,8 @@ class InternetAccess(enum.Enum):
 
 
 def _age(_instance: object, _attribute: object, value: int) -> None:
-    if not 0 <= value <= _MAX_AGE:
-        raise ValueError(f"must be between 0 and {_MAX_AGE}, got {value}")
+    if not 0 <= value <= MAX_AGE:
+        raise ValueError(f"must be between 0 and {MAX_AGE}, got {value}")
 
 
 def _vneid(_instance: object, _attribute: object, value: int) -> None:
@@ -51,8 +62,8 @@ def _count(_instance: object, _attribute: object, value: int) -> None:
 
 
 def _household_id(_instance: object, _attribute: object, value: str) -> None:
-    if not value or len(value) > _MAX_HOUSEHOLD_ID or value != value.strip():
-        raise ValueError(f"must be 1–{_MAX_HOUSEHOLD_ID} characters without surrounding spaces")
+    if not value or len(value) > MAX_CODE or value != value.strip():
+        raise ValueError(f"must be 1–{MAX_CODE} characters without surrounding spaces")
 
 
 def _residents(value: Iterable[Resident]) -> tuple[Resident, ...]:
@@ -94,3 +105,11 @@ class Household:
     def has_smart_device(self) -> bool:
         """Whether the household has any smartphone, tablet or computer."""
         return self.other_smart_devices > 0 or self.has_smartphone
+
+
+RESIDENT_FIELDS = tuple(a.name for a in attrs.fields(Resident))
+"""A resident's fields in declaration order; every record of a resident (the wire's, the scanner's) has
+exactly these, in this order."""
+
+HOUSEHOLD_FIELDS = tuple(a.name for a in attrs.fields(Household))
+"""A household's fields in declaration order, ``members`` last."""

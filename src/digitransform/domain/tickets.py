@@ -16,8 +16,10 @@ from collections.abc import Iterable
 import attrs
 
 from digitransform.domain.difficulties import Barrier, DigitalService, ResolutionType
+from digitransform.domain.households import MAX_CODE
 
 __all__ = [
+    "MAX_DESCRIPTION",
     "LifecycleError",
     "Ticket",
     "TicketAction",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 MAX_DESCRIPTION = 2000
-MAX_CODE = 64
+"""The longest description a ticket may carry, in characters."""
 MAX_HOUSEHOLD_REF = 64
 
 _HOUSEHOLD_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")

@@ -9,12 +9,24 @@ about what is valid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Annotated
+import operator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Annotated, Any, cast
 
 import msgspec
 
-from digitransform.domain import AdminLevel, AdminTree, Household, InternetAccess, Resident
+from digitransform.domain import (
+    HOUSEHOLD_FIELDS,
+    MAX_AGE,
+    MAX_CODE,
+    RESIDENT_FIELDS,
+    VNEID_LEVELS,
+    AdminLevel,
+    AdminTree,
+    Household,
+    InternetAccess,
+    Resident,
+)
 from digitransform.formats._io import Sink, Source, numbered_lines, open_byte_sink, source_name
 from digitransform.formats.converter import structure
 from digitransform.formats.errors import FormatError, unreadable_json
@@ -27,16 +39,25 @@ __all__ = [
     "write_households_jsonl",
 ]
 
-_Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"(?s)^\S(?:.*\S)?\Z")]
-_Age = Annotated[int, msgspec.Meta(ge=0, le=130)]
-_VneidLevel = Annotated[int, msgspec.Meta(ge=0, le=2)]
+# The domain's limits, so the fast path refuses exactly what the domain refuses.
+_Code = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_CODE, pattern=r"(?s)^\S(?:.*\S)?\Z")]
+_Age = Annotated[int, msgspec.Meta(ge=0, le=MAX_AGE)]
+_VneidLevel = Annotated[int, msgspec.Meta(ge=min(VNEID_LEVELS), le=max(VNEID_LEVELS))]
 _Count = Annotated[int, msgspec.Meta(ge=0)]
+_resident_values = operator.attrgetter(*RESIDENT_FIELDS)
+_HOUSEHOLD_FACTS = tuple(name for name in HOUSEHOLD_FIELDS if name != "members")
+# Positional, for speed (a province is written in one go); the test of the fields keeps the order.
+_household_values = cast(
+    "Callable[[object], tuple[Any, Any, Any, Any]]", operator.attrgetter(*_HOUSEHOLD_FACTS)
+)
 
 
 class ResidentRecord(msgspec.Struct, frozen=True, gc=False):
     """A member as written in ``households.jsonl`` (field names are the public contract).
 
-    Frozen, so equal records can share one :class:`~digitransform.domain.Resident`.
+    Exactly :data:`~digitransform.domain.RESIDENT_FIELDS`, in that order (a test holds them equal).
+    Frozen, so equal records can share one :class:`~digitransform.domain.Resident`; ``gc=False``:
+    records hold no reference cycles, so the garbage collector need not track them.
     """
 
     age: _Age
@@ -50,30 +71,12 @@ class ResidentRecord(msgspec.Struct, frozen=True, gc=False):
 
     def to_resident(self) -> Resident:
         """The domain resident (its validators run again: the domain has the last word)."""
-        return Resident(
-            self.age,
-            self.smartphone,
-            self.internet_user,
-            self.vneid_level,
-            self.id_card,
-            self.payment_account,
-            self.digital_signature,
-            self.digital_skills,
-        )
+        return Resident(*_resident_values(self))
 
     @classmethod
     def from_resident(cls, resident: Resident) -> ResidentRecord:
         """The wire record of a domain resident."""
-        return cls(
-            resident.age,
-            resident.smartphone,
-            resident.internet_user,
-            resident.vneid_level,
-            resident.id_card,
-            resident.payment_account,
-            resident.digital_signature,
-            resident.digital_skills,
-        )
+        return cls(*_resident_values(resident))
 
 
 class HouseholdRecord(msgspec.Struct, gc=False):
@@ -100,16 +103,13 @@ class HouseholdRecord(msgspec.Struct, gc=False):
                 if resident is None:
                     resident = residents[m] = m.to_resident()
                 members.append(resident)
-        return Household(self.id, self.village, self.internet, self.other_smart_devices, members)
+        return Household(*_household_values(self), members)
 
     @classmethod
     def from_household(cls, household: Household) -> HouseholdRecord:
         """The wire record of a domain household."""
         return cls(
-            household.id,
-            household.village,
-            household.internet,
-            household.other_smart_devices,
+            *_household_values(household),
             tuple(ResidentRecord.from_resident(m) for m in household.members),
         )
 

@@ -61,15 +61,14 @@ from digitransform.indicators.render import (
     EarlierReportError,
     read_earlier_json,
     report_records,
+    report_to_json,
     to_csv,
-    to_json,
     to_table,
 )
 from digitransform.indicators.report import Report, ReportRow, RowKey, build_report
 from digitransform.indicators.rollup import ABOVE_FACTOR, BELOW_ZERO, IndicatorValue, roll_up, value_of
 from digitransform.indicators.scan import (
     HouseholdLine,
-    ResidentLine,
     byte_ranges,
     count_households_file,
     count_households_lines,
@@ -110,7 +109,6 @@ __all__ = [
     "ReportRatio",
     "ReportRow",
     "ReportSum",
-    "ResidentLine",
     "RowKey",
     "Source",
     "Target",
@@ -126,9 +124,9 @@ __all__ = [
     "get",
     "read_earlier_json",
     "report_records",
+    "report_to_json",
     "roll_up",
     "to_csv",
-    "to_json",
     "to_table",
     "value_of",
 ]

@@ -21,10 +21,12 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from digitransform.domain import HOUSEHOLD_FIELDS, RESIDENT_FIELDS
+
 __all__ = [
     "ALWAYS",
-    "HOUSEHOLD_FIELDS",
-    "RESIDENT_FIELDS",
+    "HOUSEHOLD_CONDITION_FIELDS",
+    "PERSON_CONDITION_FIELDS",
     "All",
     "Always",
     "AnyMember",
@@ -43,20 +45,14 @@ __all__ = [
 ParamValue = int | float | str | bool
 """What a parameter may hold: plain values that compile to literals."""
 
-RESIDENT_FIELDS = (
-    "age",
-    "smartphone",
-    "internet_user",
-    "vneid_level",
-    "id_card",
-    "payment_account",
-    "digital_signature",
-    "digital_skills",
-)
-"""Fields of :class:`~digitransform.domain.Resident` a person condition may test."""
+PERSON_CONDITION_FIELDS = RESIDENT_FIELDS
+"""Fields a person condition may test: every field of :class:`~digitransform.domain.Resident`."""
 
-HOUSEHOLD_FIELDS = ("internet", "other_smart_devices", "member_count")
-"""Fields of a household a household condition may test (``member_count`` is ``len(members)``)."""
+HOUSEHOLD_CONDITION_FIELDS = (
+    *(name for name in HOUSEHOLD_FIELDS if name not in ("id", "village", "members")),
+    "member_count",
+)
+"""Fields a household condition may test: the household's facts and ``member_count`` (``len(members)``)."""
 
 _OPERATORS = ("==", "!=", ">=", ">", "<=", "<", "in")
 

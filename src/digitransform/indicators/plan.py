@@ -28,8 +28,8 @@ import attrs
 
 from digitransform.domain import AdminLevel
 from digitransform.indicators.conditions import (
-    HOUSEHOLD_FIELDS,
-    RESIDENT_FIELDS,
+    HOUSEHOLD_CONDITION_FIELDS,
+    PERSON_CONDITION_FIELDS,
     Always,
     Condition,
     Constants,
@@ -281,7 +281,7 @@ _READERS: dict[type[Counting], Callable[[_PlanBuilder, IndicatorDefinition, Coun
 
 
 def _check_fields(definition: IndicatorDefinition, *conditions: Condition, person: bool) -> None:
-    allowed = RESIDENT_FIELDS if person else HOUSEHOLD_FIELDS
+    allowed = PERSON_CONDITION_FIELDS if person else HOUSEHOLD_CONDITION_FIELDS
     for condition in conditions:
         unknown = condition.fields() - set(allowed)
         if unknown:

@@ -30,8 +30,8 @@ __all__ = [
     "EarlierReportError",
     "read_earlier_json",
     "report_records",
+    "report_to_json",
     "to_csv",
-    "to_json",
     "to_table",
 ]
 
@@ -103,7 +103,7 @@ def _records(report: Report) -> Iterator[dict[str, Any]]:
     return (_record(row, compared) for row in report.rows)
 
 
-def to_json(report: Report) -> bytes:
+def report_to_json(report: Report) -> bytes:
     """The report in the fixed JSON shape (UTF-8), one result per line so large reports stay readable."""
     head: dict[str, Any] = {
         "period": None if report.period is None else str(report.period),
@@ -232,7 +232,7 @@ class _EarlierDocument(msgspec.Struct):
 def read_earlier_json(
     data: bytes | str, source: str = "<input>"
 ) -> tuple[str | None, Mapping[RowKey, float | None]]:
-    """The period and the values of a report written by :func:`to_json`, to set a new one against."""
+    """The period and the values of a report written by :func:`report_to_json`, to set a new one against."""
     try:
         document = msgspec.json.decode(data, type=_EarlierDocument)
     except msgspec.ValidationError as exc:

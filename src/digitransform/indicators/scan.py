@@ -24,8 +24,8 @@ from typing import Annotated, Any
 import attrs
 import msgspec
 
-from digitransform.domain import AdminTree, Household, InternetAccess, Period
-from digitransform.formats import FormatError, from_json
+from digitransform.domain import MAX_CODE, AdminTree, Household, InternetAccess, Period
+from digitransform.formats import FormatError, ResidentRecord, from_json
 from digitransform.formats.errors import unreadable_json
 from digitransform.indicators.accumulator import Accumulator
 from digitransform.indicators.definitions import IndicatorDefinition
@@ -33,7 +33,6 @@ from digitransform.indicators.definitions import IndicatorDefinition
 __all__ = [
     "CHUNK_BYTES",
     "HouseholdLine",
-    "ResidentLine",
     "byte_ranges",
     "count_households_file",
     "count_households_lines",
@@ -51,22 +50,6 @@ Progress = Callable[[int], None]
 """Called with the number of bytes just counted."""
 
 
-class ResidentLine(msgspec.Struct, frozen=True, gc=False):
-    """A member as written in ``households.jsonl``, validated like :class:`~digitransform.domain.Resident`.
-
-    ``gc=False``: records hold no reference cycles, so the garbage collector need not track them.
-    """
-
-    age: Annotated[int, msgspec.Meta(ge=0, le=130)]
-    smartphone: bool = False
-    internet_user: bool = False
-    vneid_level: Annotated[int, msgspec.Meta(ge=0, le=2)] = 0
-    id_card: bool = False
-    payment_account: bool = False
-    digital_signature: bool = False
-    digital_skills: bool = False
-
-
 class HouseholdLine(msgspec.Struct, gc=False):
     """A line of ``households.jsonl``, validated like :class:`~digitransform.domain.Household`.
 
@@ -76,11 +59,11 @@ class HouseholdLine(msgspec.Struct, gc=False):
     reader, :func:`digitransform.formats.iter_households_jsonl`.
     """
 
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_CODE)]
     village: str
     internet: InternetAccess = InternetAccess.NONE
     other_smart_devices: Annotated[int, msgspec.Meta(ge=0)] = 0
-    members: tuple[ResidentLine, ...] = ()
+    members: tuple[ResidentRecord, ...] = ()
 
 
 _DECODER = msgspec.json.Decoder(HouseholdLine)

@@ -8,11 +8,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from digitransform.domain import VNEID_LEVELS, AdminLevel, AdminTree, Household, InternetAccess, Resident
+from digitransform.domain import (
+    MAX_AGE,
+    VNEID_LEVELS,
+    AdminLevel,
+    AdminTree,
+    Household,
+    InternetAccess,
+    Resident,
+)
 
 __all__ = ["household_dict", "household_dicts", "household_ids", "households", "households_in", "residents"]
 
-_MAX_AGE = 130
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -23,7 +30,7 @@ def household_ids() -> st.SearchStrategy[str]:
 
 _RESIDENTS = st.builds(
     Resident,
-    age=st.integers(0, _MAX_AGE),
+    age=st.integers(0, MAX_AGE),
     smartphone=st.booleans(),
     internet_user=st.booleans(),
     vneid_level=st.sampled_from(VNEID_LEVELS),

@@ -39,7 +39,7 @@ from digitransform.trends.grouping import (
     parse_group_by,
     parse_kind,
 )
-from digitransform.trends.series import Accumulator, PeriodIndex, UnresolvedTrend, assemble
+from digitransform.trends.series import PeriodCounts, PeriodIndex, UnresolvedTrend, assemble
 
 __all__ = ["backlog_accumulators", "end_of_day_levels", "unresolved_trend"]
 
@@ -82,11 +82,11 @@ def backlog_accumulators(
     index: PeriodIndex,
     group_by: GroupBy | None,
     where: TicketFilter,
-) -> tuple[dict[GroupKey, Accumulator], Accumulator]:
+) -> tuple[dict[GroupKey, PeriodCounts], PeriodCounts]:
     """Per-group and total accumulators over ``index``, filled ticket by ticket."""
     size = len(index)
-    total = Accumulator(size)
-    groups: dict[GroupKey, Accumulator] = {}
+    total = PeriodCounts(size)
+    groups: dict[GroupKey, PeriodCounts] = {}
     for history in histories:
         ticket = history.ticket
         if not where.matches(ticket):
@@ -95,13 +95,13 @@ def backlog_accumulators(
         if group_by is not None:
             for key in group_keys(ticket, group_by, where):
                 if key not in groups:
-                    groups[key] = Accumulator(size)
+                    groups[key] = PeriodCounts(size)
                 targets.append(groups[key])
         _fill(history, index, targets)
     return groups, total
 
 
-def _fill(history: TicketHistory, index: PeriodIndex, targets: list[Accumulator]) -> None:
+def _fill(history: TicketHistory, index: PeriodIndex, targets: list[PeriodCounts]) -> None:
     flows: list[tuple[str, int]] = []
     opened_in = index.containing(local_date(history.ticket.observed_at))
     if opened_in is not None:

@@ -37,7 +37,7 @@ from digitransform.trends.grouping import (
     parse_group_by,
     parse_kind,
 )
-from digitransform.trends.series import Accumulator, PeriodIndex, UnresolvedTrend, assemble
+from digitransform.trends.series import PeriodCounts, PeriodIndex, UnresolvedTrend, assemble
 
 __all__ = [
     "ALL_CATEGORIES",
@@ -226,8 +226,8 @@ def trend_from_deltas(
     size = len(index)
     total_category = ALL_CATEGORIES if scope.category is None else scope.category.value
     services = None if scope.services is None else {s.value for s in scope.services}
-    total = Accumulator(size)
-    groups: dict[GroupKey, Accumulator] = {}
+    total = PeriodCounts(size)
+    groups: dict[GroupKey, PeriodCounts] = {}
     for row in rows:
         if not _in_scope(row, scope, services):
             continue
@@ -237,7 +237,7 @@ def trend_from_deltas(
         if grouping is not None and _feeds_groups(row.category, grouping, scope):
             key = _group_of(row, grouping)
             if key not in groups:
-                groups[key] = Accumulator(size)
+                groups[key] = PeriodCounts(size)
             targets.append(groups[key])
         if not targets:
             continue

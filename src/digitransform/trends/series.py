@@ -18,7 +18,7 @@ import attrs
 from digitransform.domain import Period, PeriodKind, periods_between
 from digitransform.trends.grouping import TOTAL, GroupBy, GroupKey, sort_key
 
-__all__ = ["FLOWS", "Accumulator", "PeriodIndex", "TrendPoint", "TrendSeries", "UnresolvedTrend", "assemble"]
+__all__ = ["FLOWS", "PeriodCounts", "PeriodIndex", "TrendPoint", "TrendSeries", "UnresolvedTrend", "assemble"]
 
 FLOWS = ("opened", "resolved", "rejected", "reopened")
 """The flow fields of a point, in wire order."""
@@ -136,7 +136,7 @@ class PeriodIndex:
         return i if i < len(self._ends) else None
 
 
-class Accumulator:
+class PeriodCounts:
     """Flows and stock differences of one group over the periods of a :class:`PeriodIndex`."""
 
     __slots__ = ("flows", "people", "unresolved")
@@ -183,8 +183,8 @@ def assemble(
     kind: PeriodKind,
     group_by: GroupBy | None,
     index: PeriodIndex,
-    groups: dict[GroupKey, Accumulator],
-    total: Accumulator,
+    groups: dict[GroupKey, PeriodCounts],
+    total: PeriodCounts,
 ) -> UnresolvedTrend:
     """The trend from filled accumulators, leaving out groups with nothing to show."""
     total_series = total.series(TOTAL, index)

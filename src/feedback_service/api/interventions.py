@@ -22,6 +22,7 @@ from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import whole_number
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
+from feedback_service.api.schemas import UnitCode
 from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.scope import may_record_in, sees_intervention, ticket_scope
@@ -46,7 +47,7 @@ class InterventionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     what: Annotated[str, Meta(min_length=1, max_length=2000, examples=["Training day on VNeID level 2"])]
     units: Annotated[
-        list[Annotated[str, Meta(min_length=1, max_length=32)]],
+        list[UnitCode],
         Meta(min_length=1, max_length=2000, description="Commune or village codes within your scope."),
     ]
     categories: Annotated[list[Barrier], Meta(min_length=1, description="Barrier codes it addresses.")]

@@ -14,11 +14,19 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from digitransform.domain import Barrier, DigitalService, ResolutionType, TicketAction, TicketStatus
+from digitransform.domain import (
+    MAX_CODE,
+    MAX_DESCRIPTION,
+    Barrier,
+    DigitalService,
+    ResolutionType,
+    TicketAction,
+    TicketStatus,
+)
 from feedback_service.api.problems import Problem
+from feedback_service.store.tables import UNIT
 
 __all__ = [
-    "MAX_DESCRIPTION",
     "MAX_PEOPLE",
     "BatchIn",
     "BatchItemResult",
@@ -33,7 +41,6 @@ __all__ = [
     "TransitionIn",
 ]
 
-MAX_DESCRIPTION = 2000
 MAX_PEOPLE = 10_000
 """More people than any one report plausibly covers; also keeps counts far from integer limits."""
 
@@ -41,12 +48,13 @@ Id = Annotated[
     uuid.UUID,
     Meta(description="A UUID minted by the client.", examples=["0b7e4a52-2f0c-4c39-9d54-5b8f0e7a2c11"]),
 ]
-UnitCode = Annotated[str, Meta(min_length=1, max_length=32, examples=["AG001-01"])]
+UnitCode = Annotated[str, Meta(min_length=1, max_length=UNIT, examples=["AG001-01"])]
+"""A unit code as the store's columns hold it (the units file is held to the same length at start)."""
 HouseholdRef = Annotated[
     str,
     Meta(
         min_length=1,
-        max_length=64,
+        max_length=MAX_CODE,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
         description="The team's own pseudonymous reference for the household (never a name, phone or ID "
         "number: 9 or more digits in a row are refused). Needs consent.",

@@ -14,7 +14,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
-from digitransform.domain import LOCAL_TZ
+from digitransform.domain import LOCAL_TZ, MAX_CODE
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
@@ -22,6 +22,7 @@ from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import TokenRequestError, issue_token
 from feedback_service.store.errors import TeamMismatch
+from feedback_service.store.tables import UNIT
 from feedback_service.store.tokens import TokenRecord, list_tokens, revoke_token
 
 __all__ = ["MeController", "TokenController"]
@@ -31,9 +32,9 @@ class TokenIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A token to issue: ``team`` with ``team`` and ``commune``; ``official`` with ``scope``; ``admin``."""
 
     role: Role
-    team: Annotated[str, Meta(min_length=1, max_length=64, examples=["T01"])] | None = None
-    commune: Annotated[str, Meta(min_length=1, max_length=32, examples=["AG001"])] | None = None
-    scope: Annotated[str, Meta(min_length=1, max_length=32, examples=["AG"])] | None = None
+    team: Annotated[str, Meta(min_length=1, max_length=MAX_CODE, examples=["T01"])] | None = None
+    commune: Annotated[str, Meta(min_length=1, max_length=UNIT, examples=["AG001"])] | None = None
+    scope: Annotated[str, Meta(min_length=1, max_length=UNIT, examples=["AG"])] | None = None
     label: (
         Annotated[str, Meta(max_length=200, description="A note for the list; no personal names.")] | None
     ) = None

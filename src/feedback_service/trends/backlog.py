@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from digitransform.domain import PeriodKind
 from digitransform.trends import ALL_CATEGORIES, NO_TEAM, GroupBy, GroupKey, TicketFilter, UnresolvedTrend
 from digitransform.trends.grouping import parse_group_by, parse_kind
-from digitransform.trends.series import Accumulator, PeriodIndex, assemble
+from digitransform.trends.series import PeriodCounts, PeriodIndex, assemble
 from feedback_service.auth.scope import within
 from feedback_service.store.aggregate import rollup_for
 from feedback_service.store.database import Database
@@ -121,7 +121,7 @@ async def period_sums(
     return out
 
 
-def _fill(accumulator: Accumulator, sums: PeriodSums, size: int) -> None:
+def _fill(accumulator: PeriodCounts, sums: PeriodSums, size: int) -> None:
     if sums.index >= 0:
         accumulator.add_flow("opened", sums.index, sums.opened)
         accumulator.add_flow("resolved", sums.index, sums.resolved)
@@ -130,9 +130,9 @@ def _fill(accumulator: Accumulator, sums: PeriodSums, size: int) -> None:
     accumulator.add_stock(max(sums.index, 0), size, sums.unresolved_delta, sums.people_delta)
 
 
-def accumulate(rows: Iterable[PeriodSums], size: int) -> Accumulator:
+def accumulate(rows: Iterable[PeriodSums], size: int) -> PeriodCounts:
     """One accumulator over every row given."""
-    total = Accumulator(size)
+    total = PeriodCounts(size)
     for row in rows:
         _fill(total, row, size)
     return total
@@ -159,7 +159,7 @@ async def unresolved_trend(
     size = len(index)
     scoped = within(scope, where)
     chosen = ALL_CATEGORIES if scoped.category is None else scoped.category.value
-    groups: dict[GroupKey, Accumulator] = {}
+    groups: dict[GroupKey, PeriodCounts] = {}
     if grouping is None:
         total = accumulate(await period_sums(db, period_kind, index, scoped, category=chosen), size)
         return assemble(period_kind, None, index, groups, total)
@@ -170,7 +170,7 @@ async def unresolved_trend(
     for row in rows:
         key = scoped.category.value if grouping is GroupBy.CATEGORY and scoped.category else row.group
         if key not in groups:
-            groups[key] = Accumulator(size)
+            groups[key] = PeriodCounts(size)
         _fill(groups[key], row, size)
     if by_category:
         total = accumulate(await period_sums(db, period_kind, index, scoped, category=chosen), size)
