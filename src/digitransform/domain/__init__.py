@@ -45,6 +45,7 @@ from digitransform.domain.service_reports import ServiceReport
 from digitransform.domain.teams import RoleCounts, Team, TeamRole, check_team
 from digitransform.domain.tickets import (
     MAX_DESCRIPTION,
+    MAX_HOUSEHOLD_REF,
     LifecycleError,
     Ticket,
     TicketAction,
@@ -75,6 +76,7 @@ __all__ = [
     "MAX_AGE",
     "MAX_CODE",
     "MAX_DESCRIPTION",
+    "MAX_HOUSEHOLD_REF",
     "RESIDENT_FIELDS",
     "VNEID_LEVELS",
     "AdminLevel",

@@ -20,6 +20,7 @@ from digitransform.domain.households import MAX_CODE
 
 __all__ = [
     "MAX_DESCRIPTION",
+    "MAX_HOUSEHOLD_REF",
     "LifecycleError",
     "Ticket",
     "TicketAction",
@@ -37,6 +38,7 @@ __all__ = [
 MAX_DESCRIPTION = 2000
 """The longest description a ticket may carry, in characters."""
 MAX_HOUSEHOLD_REF = 64
+"""The longest household reference a ticket may carry."""
 
 _HOUSEHOLD_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
 # Nine digits or more, whatever single separators stand between them: 0912345678, 0912.345.678,

@@ -15,8 +15,8 @@ import msgspec
 from msgspec import Meta
 
 from digitransform.domain import (
-    MAX_CODE,
     MAX_DESCRIPTION,
+    MAX_HOUSEHOLD_REF,
     Barrier,
     DigitalService,
     ResolutionType,
@@ -54,7 +54,7 @@ HouseholdRef = Annotated[
     str,
     Meta(
         min_length=1,
-        max_length=MAX_CODE,
+        max_length=MAX_HOUSEHOLD_REF,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
         description="The team's own pseudonymous reference for the household (never a name, phone or ID "
         "number: 9 or more digits in a row are refused). Needs consent.",
