@@ -3,7 +3,8 @@
 Officials only (a team token gets 403), always within the official's scope: a commune official's
 ``commune=`` filter can only narrow it. Each endpoint answers JSON (the library's ``to_dict()``
 shapes) or, with ``?format=csv`` or ``Accept: text/csv``, a CSV table of the same figures. Bad
-parameters are 400 problems naming the parameter.
+parameters are 400 problems naming the parameter. Every windowed endpoint is bounded
+(:mod:`feedback_service.trends.limits`): a request over the bound is a 400 problem stating it.
 """
 
 from __future__ import annotations
@@ -16,18 +17,28 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 
 from digitransform.domain import Barrier, DigitalService, local_date
 from digitransform.trends import TicketFilter
+from digitransform.trends.grouping import parse_group_by, parse_kind
 from feedback_service import trends
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import bad, day_or_moment, day_param
-from feedback_service.api.problems import ProblemError
+from feedback_service.api.problems import PROBLEM_JSON, Problem, ProblemError
 from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Role
-from feedback_service.auth.scope import ticket_scope
+from feedback_service.auth.scope import ticket_scope, within
 from feedback_service.context import ServiceContext
+from feedback_service.trends.limits import (
+    MAX_TREND_POINTS,
+    MAX_WINDOW_DAYS,
+    check_points,
+    check_window,
+    period_count,
+    series_bound,
+)
 
 __all__ = ["TrendsController", "bad", "csv_response", "trend_filter", "wants_csv"]
 
@@ -79,6 +90,24 @@ GroupBy = Annotated[
 ]
 Format = Annotated[str | None, QueryParameter(description="csv or json (also Accept: text/csv).")]
 
+_POINTS_LIMIT = (
+    f"At most {MAX_TREND_POINTS:,} points: periods in the window × (the groups the request may find + "
+    "the total), counted before any query from the barriers, services, the communes or villages in "
+    "your scope and filters, or the teams registered there. A request over it is a 400 problem that "
+    "states the limit."
+)
+_WINDOW_LIMIT = (
+    f"The window spans at most {MAX_WINDOW_DAYS:,} local days; a longer one is a 400 problem that states "
+    "the limit."
+)
+_TOO_LARGE = {
+    400: ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_JSON,
+        description="A bad parameter, or a request over the endpoint's bound (the detail states it).",
+    )
+}
+
 
 def _run_errors(exc: ValueError) -> ProblemError:
     """A library ValueError starts with the parameter it is about ("group_by: ...")."""
@@ -107,7 +136,12 @@ class TrendsController(Controller):
             raise bad("to", f"{last} precedes from: {first}")
         return first, last
 
-    @get("/unresolved", summary="The unresolved backlog per period and group (JSON or CSV)")
+    @get(
+        "/unresolved",
+        summary="The unresolved backlog per period and group (JSON or CSV)",
+        description=_POINTS_LIMIT,
+        responses=_TOO_LARGE,
+    )
     async def unresolved(
         self,
         request: Request[Any, Any, Any],
@@ -123,11 +157,15 @@ class TrendsController(Controller):
         require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
+        scope = ticket_scope(principal, ctx.tree)
         try:
+            kind, grouping = parse_kind(period), parse_group_by(group_by)
+            series = await series_bound(ctx.db, ctx.tree, within(scope, where), grouping)
+            check_points(period_count(kind, first, last), series, kind)
             trend = await trends.unresolved_trend(
                 ctx.db,
-                ticket_scope(principal, ctx.tree),
-                period,
+                scope,
+                kind,
                 first,
                 last,
                 group_by,
@@ -187,7 +225,12 @@ class TrendsController(Controller):
         rows = [(g.group, b.label, b.tickets, b.people, g.oldest_days) for g in groups for b in g.buckets]
         return csv_response(("group", "age_days", "tickets", "people", "oldest_days"), rows, "ageing.csv")
 
-    @get("/resolution-times", summary="Median and 90th percentile time to resolve (JSON or CSV)")
+    @get(
+        "/resolution-times",
+        summary="Median and 90th percentile time to resolve (JSON or CSV)",
+        description=_WINDOW_LIMIT,
+        responses=_TOO_LARGE,
+    )
     async def resolution_times(
         self,
         request: Request[Any, Any, Any],
@@ -203,6 +246,7 @@ class TrendsController(Controller):
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
         try:
+            check_window(first, last)
             times = await trends.resolution_times(
                 ctx.db,
                 ticket_scope(principal, ctx.tree),
@@ -220,7 +264,12 @@ class TrendsController(Controller):
         header = ("group", "resolved", "on_the_spot", "median_days", "p90_days")
         return csv_response(header, [[g[h] for h in header] for g in groups], "resolution-times.csv")
 
-    @get("/summary", summary="Headline figures for the caller's scope over a window (JSON or CSV)")
+    @get(
+        "/summary",
+        summary="Headline figures for the caller's scope over a window (JSON or CSV)",
+        description=_WINDOW_LIMIT,
+        responses=_TOO_LARGE,
+    )
     async def summary(
         self,
         request: Request[Any, Any, Any],
@@ -235,6 +284,7 @@ class TrendsController(Controller):
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
         try:
+            check_window(first, last)
             headline = await trends.summary(
                 ctx.db,
                 ticket_scope(principal, ctx.tree),

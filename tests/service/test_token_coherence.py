@@ -1,0 +1,140 @@
+"""A revoked token is refused on its very next request, whoever revoked it: no process keeps a copy.
+
+The token check reads the database on every request (``Database.lookup``: on SQLite a prepared
+statement on the event loop thread's own connection). These tests revoke through another engine and
+through another process, on both stores, and check the very next request; and they check that a read
+that finds SQLite locked waits elsewhere instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from service_api import Api, small_tree, ticket_body
+
+from feedback_service.auth import Role, issue_token
+from feedback_service.auth.tokens import IssuedToken
+from feedback_service.store.database import Lookup, open_database
+from feedback_service.store.tables import tokens
+from feedback_service.store.tokens import revoke_token
+
+
+def _fresh_team_token(api: Api) -> IssuedToken:
+    async def issue() -> IssuedToken:
+        return await issue_token(
+            api.ctx.db, api.ctx.tree, Role.TEAM, now=dt.datetime.now(dt.UTC), team="T-c1-a", commune="C1"
+        )
+
+    return api.call(issue)
+
+
+def test_revoked_by_another_engine_is_refused_on_the_next_request(api: Api, store_url: str) -> None:
+    """Another worker or host (its own engine and connections) revokes; this one refuses at once."""
+    assert api.ctx.settings.token_cache_seconds == 0  # the default: no token cache of any kind
+    token = _fresh_team_token(api)
+    ticket = api.create(who=token.secret)
+    assert api.get(f"/tickets/{ticket['id']}", who=token.secret).status_code == 200
+
+    async def revoke_elsewhere() -> bool:
+        other = open_database(store_url)
+        try:
+            return await revoke_token(other, token.id, dt.datetime.now(dt.UTC))
+        finally:
+            await other.dispose()
+
+    assert api.call(revoke_elsewhere)
+    response = api.get(f"/tickets/{ticket['id']}", who=token.secret)
+    assert response.status_code == 401
+    assert "revoked" in response.json()["detail"]
+
+
+def test_revoked_by_another_process_is_refused_on_the_next_request(api: Api, store_url: str) -> None:
+    """``feedback-service tokens revoke`` in its own process; the running app's next request is 401."""
+    token = _fresh_team_token(api)
+    assert api.post("/tickets", ticket_body(), who=token.secret).status_code == 201
+    assert api.get("/tickets", who=token.secret).status_code == 200
+    revoked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "feedback_service.cli",
+            "tokens",
+            "revoke",
+            token.id,
+            "--database-url",
+            store_url,
+        ],
+        env={**os.environ, "FEEDBACK_UNITS": "demo"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert api.get("/tickets", who=token.secret).status_code == 401
+    assert api.post("/tickets", ticket_body(), who=token.secret).status_code == 401
+
+
+def test_a_lookup_sees_every_commit_of_another_connection(api: Api, store_url: str) -> None:
+    """Database.lookup reads the latest committed row each time: change it elsewhere, read it again."""
+    by_id = Lookup(sa.select(tokens.c.label).where(tokens.c.id == sa.bindparam("token_id")))
+    token = _fresh_team_token(api)
+
+    async def relabel_and_read(label: str) -> object:
+        other = open_database(store_url)
+        try:
+
+            def work(conn: sa.Connection) -> None:
+                conn.execute(sa.update(tokens).where(tokens.c.id == token.id).values(label=label))
+
+            await other.write(work)
+        finally:
+            await other.dispose()
+        row = await api.ctx.db.lookup(by_id, token_id=token.id)
+        return None if row is None else row[0]
+
+    for label in ("first", "second", "third"):
+        assert api.call(relabel_and_read, label) == label
+
+
+def test_a_locked_sqlite_file_makes_the_lookup_wait_off_the_event_loop(tmp_path: Path) -> None:
+    """Another process holds SQLite's lock (exclusive locking mode): the token lookup on the event
+    loop's thread gives up at once and the read completes through a pooled reader once the lock goes,
+    while the event loop keeps running meanwhile."""
+    path = tmp_path / "locked.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    by_id = Lookup(sa.select(tokens.c.label).where(tokens.c.id == sa.bindparam("token_id")))
+
+    async def run() -> tuple[bool, object]:
+        from feedback_service.store import upgrade
+
+        setup = open_database(url)
+        await upgrade(setup)
+        token = await issue_token(setup, small_tree(), Role.ADMIN, now=dt.datetime.now(dt.UTC), label="a")
+        await setup.dispose()  # every connection closed: the holder below can take the file alone
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE tokens SET label = 'b' WHERE id = ?", (token.id,))
+        db = open_database(url)
+        try:
+            lookup = asyncio.ensure_future(db.lookup(by_id, token_id=token.id))
+            for _ in range(5):  # the loop keeps turning while the lookup waits for the lock
+                await asyncio.sleep(0.05)
+            waiting = not lookup.done()
+            holder.execute("COMMIT")
+            holder.close()  # the exclusive lock goes with the connection
+            row = await lookup
+        finally:
+            await db.dispose()
+        return waiting, None if row is None else row[0]
+
+    waiting, label = asyncio.run(run())
+    assert waiting
+    assert label == "b"
