@@ -342,3 +342,17 @@ def test_cli_refuses_an_export_it_cannot_make(
     extra = [e.format(mapping=files["mapping"]) for e in extra]
     assert main(indicators(files, *extra)) == 2
     assert message in capsys.readouterr().err
+
+
+def test_dhis2_template_of_a_missing_or_broken_units_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dhis2-template stops with status 2 naming the file, for a missing file and a broken tree."""
+    assert main(["dhis2-template", "--units", str(tmp_path / "nope.csv")]) == 2
+    assert "nope.csv: No such file" in capsys.readouterr().err
+    broken = tmp_path / "units.csv"
+    broken.write_text(
+        "code,name,level,parent_code\nAG,An Giang,province,\nC1,Xã,commune,XX\n", encoding="utf-8"
+    )
+    assert main(["dhis2-template", "--units", str(broken)]) == 2
+    assert "XX" in capsys.readouterr().err

@@ -36,11 +36,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         tree = load_tree(args.units)
     except FormatError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except OSError as exc:
         Console(stderr=True).print(
-            f"[red]error:[/] cannot read {args.units}: {exc.strerror}", highlight=False
+            f"[red]error:[/] cannot read {escape(str(args.units))}: {exc.strerror}",
+            highlight=False,
+            soft_wrap=True,
         )
         return 2
     data = mapping_template(tree, DEFAULT_REPORT)

@@ -177,7 +177,11 @@ def run(args: argparse.Namespace) -> int:
             errors.print(f"[red]error:[/] {_escape(str(error))}", highlight=False, soft_wrap=True)
     except OSError as exc:
         where = exc.filename if exc.filename is not None else ""
-        errors.print(f"[red]error:[/] cannot read {_escape(str(where))}: {exc.strerror}", highlight=False)
+        errors.print(
+            f"[red]error:[/] cannot read {_escape(str(where))}: {exc.strerror}",
+            highlight=False,
+            soft_wrap=True,
+        )
     return 2
 
 
