@@ -129,7 +129,7 @@ class Crosswalk:
     marked partial or given a share, or if given shares do not add up to 1.
     """
 
-    __slots__ = ("_changes", "entries")
+    __slots__ = ("_changes", "_days", "entries")
 
     def __init__(self, entries: Iterable[CrosswalkEntry]) -> None:
         self.entries: tuple[CrosswalkEntry, ...] = tuple(entries)
@@ -156,13 +156,19 @@ class Crosswalk:
                         f"{_at(targets[0])}the shares of {old} on {day} add up to {total:g}, not 1"
                     )
         self._changes = changes
+        days: dict[str, list[dt.date]] = {}
+        for old, day in changes:
+            days.setdefault(old, []).append(day)
+        self._days = {old: sorted(found) for old, found in days.items()}
 
     def changes_of(
         self, code: str, after: dt.date, up_to: dt.date
     ) -> tuple[dt.date, list[CrosswalkEntry]] | None:
         """The first change of ``code`` effective after ``after`` and by ``up_to``, or ``None``."""
-        days = sorted(day for old, day in self._changes if old == code and after < day <= up_to)
-        return (days[0], self._changes[(code, days[0])]) if days else None
+        for day in self._days.get(code, ()):
+            if after < day <= up_to:
+                return day, self._changes[(code, day)]
+        return None
 
     def resolve(self, code: str, written_on: dt.date, as_of: dt.date) -> list[tuple[str, float | None, bool]]:
         """Where a code written on ``written_on`` lies on ``as_of``: ``(code, share, partial)`` per part.
