@@ -33,6 +33,7 @@ from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
 from feedback_service.api.request_checks import check_request
 from feedback_service.api.schema_site import SCHEMA_PATH, assets_router, render_plugins
+from feedback_service.api.security import document_throttling
 from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
     )
     # Around everything, unmatched paths included: the request id and one log line per request.
     app.asgi_handler = RequestLogger(app.asgi_handler)
+    document_throttling(app)
     return app
 
 

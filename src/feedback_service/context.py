@@ -10,6 +10,7 @@ import attrs
 from digitransform.demo import demo_units
 from digitransform.domain import AdminTree
 from digitransform.formats import load_tree
+from feedback_service.auth.throttle import Throttle
 from feedback_service.auth.tokens import TokenCache
 from feedback_service.settings import DEMO_UNITS, Settings
 from feedback_service.store.database import Database, open_database
@@ -44,6 +45,7 @@ class ServiceContext:
     db: Database
     tree: AdminTree
     tokens: TokenCache
+    throttle: Throttle = attrs.field(factory=Throttle)
 
     @classmethod
     def open(cls, settings: Settings, tree: AdminTree | None = None) -> ServiceContext:
@@ -53,6 +55,7 @@ class ServiceContext:
             db=open_database(settings.database_url, pool_size=settings.pool_size),
             tree=tree if tree is not None else load_units(settings),
             tokens=TokenCache(settings.token_cache_seconds),
+            throttle=Throttle(settings.auth_failure_limit, settings.auth_failure_window),
         )
 
     def now(self) -> dt.datetime:

@@ -74,6 +74,11 @@ class Settings:
     """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
     token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
     shutdown_grace: float = 30.0
+    auth_failure_limit: int = 20
+    """``FEEDBACK_AUTH_FAILURE_LIMIT``: failed authentications (bad tokens, refused sign-ins) one
+    client address or one token prefix may make within the window before it gets 429 (default 20)."""
+    auth_failure_window: dt.timedelta = dt.timedelta(minutes=5)
+    """``FEEDBACK_AUTH_FAILURE_WINDOW_SECONDS``: that window (default 300)."""
     """``FEEDBACK_SHUTDOWN_GRACE_SECONDS``: on SIGTERM a worker stops accepting connections and gives
     the requests in flight this long to finish before it closes them (default 30)."""
 
@@ -107,6 +112,15 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", defaults.log_level, ("debug", "info", "warning", "error")),
             metrics_address=_host_port(env, "METRICS_ADDRESS"),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
+            auth_failure_limit=_int(env, "AUTH_FAILURE_LIMIT", defaults.auth_failure_limit, minimum=1),
+            auth_failure_window=dt.timedelta(
+                seconds=_int(
+                    env,
+                    "AUTH_FAILURE_WINDOW_SECONDS",
+                    int(defaults.auth_failure_window.total_seconds()),
+                    minimum=1,
+                )
+            ),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -130,6 +144,8 @@ class Settings:
             "FEEDBACK_LOG_LEVEL": self.log_level,
             "FEEDBACK_METRICS_ADDRESS": self.metrics_address or "",
             "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
+            "FEEDBACK_AUTH_FAILURE_LIMIT": str(self.auth_failure_limit),
+            "FEEDBACK_AUTH_FAILURE_WINDOW_SECONDS": str(int(self.auth_failure_window.total_seconds())),
         }
 
 

@@ -48,6 +48,7 @@ TITLES: Mapping[str, str] = {
     "precondition-required": "If-Match with the ticket's ETag is required",
     "too-large": "The request body is too large",
     "unsupported-media-type": "The body must be JSON",
+    "too-many-failures": "Too many failed authentications from here; wait and retry",
     "not-ready": "The service is not ready",
     "internal": "Internal error",
 }

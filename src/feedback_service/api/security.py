@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 
 from feedback_service import logs
-from feedback_service.api.problems import ProblemError
+from feedback_service.api.problems import PROBLEM_JSON, Problem, ProblemError
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.throttle import Guard
 from feedback_service.auth.tokens import check_secret
 from feedback_service.context import ServiceContext
 from feedback_service.metrics import TOKEN_CHECKS
 
-__all__ = ["authenticate", "require_role"]
+__all__ = ["authenticate", "client_address", "document_throttling", "require_role", "too_many_failures"]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="feedback"'}
 
@@ -27,16 +30,23 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
         logs.refuse("missing")
         raise ProblemError(401, "unauthorized", "send Authorization: Bearer <token>", headers=_CHALLENGE)
     scheme, _, secret = header.partition(" ")
+    guard = ctx.throttle.guard(client_address(request), secret.strip(), ctx.now())
     if scheme.lower() != "bearer" or not secret.strip():
         TOKEN_CHECKS.labels(outcome="malformed").inc()
         logs.refuse("malformed")
+        await _failed(ctx, guard, "malformed_header")
         raise ProblemError(
             401, "unauthorized", "the Authorization header must be Bearer <token>", headers=_CHALLENGE
         )
-    check = await check_secret(ctx.db, secret.strip(), ctx.tokens)
+    check = await check_secret(ctx.db, secret.strip(), ctx.tokens, guard)
+    if check.retry_after is not None:
+        ctx.throttle.refused(guard, "api", check.retry_after)
+        logs.refuse("throttled")
+        raise too_many_failures(check.retry_after)
     principal = check.principal
     if principal is None:
         logs.refuse(check.outcome)
+        await _failed(ctx, guard, check.outcome)
         raise ProblemError(
             401,
             "unauthorized",
@@ -44,6 +54,46 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
             headers={"WWW-Authenticate": 'Bearer realm="feedback", error="invalid_token"'},
         )
     return principal
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address: the peer's, or the one a trusted proxy forwarded (see ``serve``)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many_failures(seconds: int) -> ProblemError:
+    """429 with ``Retry-After``: too many failed authentications under this address or token prefix."""
+    return ProblemError(
+        429,
+        "too-many-failures",
+        f"too many failed authentications from this address or with this token prefix; retry in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+THROTTLED = ResponseSpec(
+    Problem,
+    description="Too many failed authentications from this client address or with this token prefix "
+    "(`FEEDBACK_AUTH_FAILURE_LIMIT` within `FEEDBACK_AUTH_FAILURE_WINDOW_SECONDS`): the token was not "
+    "checked. The `Retry-After` header gives the seconds to wait.",
+    media_type=PROBLEM_JSON,
+    generate_examples=False,
+)
+
+
+def document_throttling(app: Litestar) -> None:
+    """Add the 429 of :func:`too_many_failures` to the OpenAPI operations that take a bearer token."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if (
+                isinstance(handler, HTTPRouteHandler)
+                and "principal" in handler.parsed_fn_signature.parameters
+            ):
+                handler.responses = {**(handler.responses or {}), 429: THROTTLED}
+
+
+async def _failed(ctx: ServiceContext, guard: Guard, reason: str) -> None:
+    await ctx.throttle.fail(ctx.db, guard, "api", reason)
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

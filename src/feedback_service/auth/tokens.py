@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from digitransform.domain import AdminLevel, AdminTree
 from feedback_service import logs
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.throttle import Guard
 from feedback_service.metrics import TOKEN_CHECKS
 from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team, find_token, insert_token
@@ -153,23 +154,39 @@ class TokenCheck:
 
     principal: Principal | None
     outcome: str
-    """``valid``, ``unknown``, ``revoked`` or ``malformed`` (not a token of this service's shape)."""
+    """``valid``, ``unknown``, ``revoked``, ``malformed`` (not a token of this service's shape), or
+    ``throttled`` (not checked: too many failures under its address or prefix)."""
+    retry_after: int | None = None
+    """For ``throttled``: the seconds until the next attempt may be checked."""
 
 
-async def check_secret(db: Database, secret: str, cache: TokenCache) -> TokenCheck:
-    """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome."""
-    check = await _check(db, secret, cache)
+async def check_secret(
+    db: Database, secret: str, cache: TokenCache, guard: Guard | None = None
+) -> TokenCheck:
+    """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome.
+
+    With a ``guard`` (:mod:`feedback_service.auth.throttle`), a token the cache does not vouch for is
+    checked only if its address and prefix are under the failure limit (one indexed lookup, as fast
+    as the token's own).
+    """
+    check = await _check(db, secret, cache, guard)
     TOKEN_CHECKS.labels(outcome=check.outcome).inc()
     if check.principal is not None:
         logs.identify(check.principal.token_id)
     return check
 
 
-async def _check(db: Database, secret: str, cache: TokenCache) -> TokenCheck:
+async def _check(db: Database, secret: str, cache: TokenCache, guard: Guard | None) -> TokenCheck:
     if not secret.startswith(PREFIX) or len(secret) > 200:
-        return TokenCheck(None, "malformed")
+        wait = None if guard is None else await guard.wait(db)
+        return TokenCheck(None, "malformed") if wait is None else TokenCheck(None, "throttled", wait)
     digest = hash_secret(secret)
     cached = cache.get(digest)
+    if cached is not None and (cached.principal is not None or guard is None):
+        return cached
+    wait = None if guard is None else await guard.wait(db)
+    if wait is not None:
+        return TokenCheck(None, "throttled", wait)
     if cached is not None:
         return cached
     record = await find_token(db, digest)

@@ -46,6 +46,10 @@ MESSAGES: dict[str, Label] = {
         "Bảng theo dõi chỉ dành cho cán bộ. Mã của tổ công nghệ số hoặc quản trị viên không dùng được ở đây.",
         "The dashboard is for officials only. Team and admin tokens cannot sign in here.",
     ),
+    "throttled": Label(
+        "Quá nhiều lần đăng nhập sai từ máy này. Vui lòng đợi vài phút rồi thử lại.",
+        "Too many failed sign-ins from here. Please wait a few minutes and try again.",
+    ),
     "bad_form": Label("Biểu mẫu đã hết hạn. Vui lòng thử lại.", "The form has expired. Please try again."),
     "signed_out": Label("Bạn đã đăng xuất.", "You have signed out."),
     "overview": Label("Tổng quan", "Overview"),

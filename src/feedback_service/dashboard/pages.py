@@ -23,6 +23,7 @@ from litestar.response import Redirect, Template
 
 from digitransform.domain import AdminLevel, AdminUnit, Barrier, DigitalService, local_date
 from digitransform.trends import GroupBy
+from feedback_service.api.security import client_address
 from feedback_service.auth.principal import Principal
 from feedback_service.auth.scope import sees_unit, ticket_scope
 from feedback_service.context import ServiceContext
@@ -210,10 +211,10 @@ class DashboardController(Controller):
             )
         secret = str(form.get("token", ""))
         try:
-            principal = await sign_in(ctx, secret)
+            principal = await sign_in(ctx, secret, client_address(request))
         except SignInRefused as refused:
-            status = 403 if refused.reason == "not_official" else 401
-            return _page(
+            status = {"not_official": 403, "throttled": 429}.get(refused.reason, 401)
+            refusal = _page(
                 request,
                 dashboard,
                 "sign_in.html",
@@ -222,6 +223,9 @@ class DashboardController(Controller):
                 error=text(refused.reason, language),
                 notice=None,
             )
+            if refused.retry_after is not None:
+                refusal.headers["Retry-After"] = str(refused.retry_after)
+            return refusal
         response: Response[Any] = Redirect(
             f"{dashboard.config.path}/overview{_lang_query(language)}", status_code=303
         )

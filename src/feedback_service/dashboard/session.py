@@ -28,7 +28,7 @@ from litestar.datastructures import Cookie
 
 from feedback_service import logs
 from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.tokens import authenticate_secret
+from feedback_service.auth.tokens import check_secret
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.store import sessions
@@ -54,11 +54,14 @@ CSRF_FIELD = "csrf_token"
 
 
 class SignInRefused(Exception):
-    """Refused: open the dashboard; ``reason`` is a message key: ``bad_token`` or ``not_official``."""
+    """Refused: open the dashboard; ``reason`` is a message key: ``bad_token``, ``not_official``, or
+    ``throttled`` (too many failures from this address or with this token prefix: wait
+    ``retry_after`` seconds)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.retry_after = retry_after
 
 
 def cookie_secure(request: Request[Any, Any, Any], config: DashboardConfig) -> bool:
@@ -84,11 +87,20 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-async def sign_in(ctx: ServiceContext, secret: str) -> Principal:
-    """The official behind ``secret``; :class:`SignInRefused` for an unknown, revoked, team or admin token."""
-    principal = await authenticate_secret(ctx.db, secret.strip(), ctx.tokens)
+async def sign_in(ctx: ServiceContext, secret: str, client: str | None = None) -> Principal:
+    """The official behind ``secret``; :class:`SignInRefused` for an unknown, revoked, team or admin
+    token, or once ``client`` (an address) or the token's prefix failed too often
+    (:mod:`feedback_service.auth.throttle`). Each unknown or revoked token counts and is logged."""
+    guard = ctx.throttle.guard(client, secret.strip(), ctx.now())
+    check = await check_secret(ctx.db, secret.strip(), ctx.tokens, guard)
+    if check.retry_after is not None:
+        ctx.throttle.refused(guard, "dashboard", check.retry_after)
+        logs.refuse("throttled")
+        raise SignInRefused("throttled", check.retry_after)
+    principal = check.principal
     if principal is None:
         logs.refuse("bad_token")
+        await ctx.throttle.fail(ctx.db, guard, "dashboard", check.outcome)
         raise SignInRefused("bad_token")
     if principal.role is not Role.OFFICIAL:
         logs.refuse("not_official")

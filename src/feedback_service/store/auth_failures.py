@@ -1,0 +1,81 @@
+"""Failed authentications, counted per key (a client address, a token prefix) in fixed windows.
+
+The counts live in the database, so every worker and every host of one deployment shares them:
+SQLite for a commune's single machine, PostgreSQL for a province's several. A row holds the start of
+its key's current window (Unix seconds) and the failures in it; a failure after the window has
+passed starts a new one. Rows of windows long past are deleted as failures come in, so the table
+stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from feedback_service.store.database import Database, Lookup
+from feedback_service.store.tables import metadata
+
+__all__ = ["KEY_LENGTH", "auth_failures", "blocked_since", "count_failure"]
+
+KEY_LENGTH = 80
+
+auth_failures = sa.Table(
+    "auth_failures",
+    metadata,
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("window_start", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+)
+"""Created by migration 0005; ``window_start`` in Unix seconds."""
+
+_BLOCKED = Lookup(
+    sa.select(sa.func.max(auth_failures.c.window_start)).where(
+        sa.or_(auth_failures.c.key == sa.bindparam("first"), auth_failures.c.key == sa.bindparam("second")),
+        auth_failures.c.failures >= sa.bindparam("limit"),
+        auth_failures.c.window_start > sa.bindparam("cutoff"),
+    )
+)
+
+
+async def blocked_since(db: Database, keys: Sequence[str], now: int, window: int, limit: int) -> int | None:
+    """The latest window start (Unix seconds) among ``keys`` (one or two) that reached ``limit``
+    failures in a window still open at ``now``; ``None`` if none did. One indexed lookup."""
+    first, second = keys[0], keys[-1]
+    row = await db.lookup(_BLOCKED, first=first, second=second, limit=limit, cutoff=now - window)
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def count_failure(
+    conn: sa.Connection, keys: Sequence[str], now: int, window: int
+) -> dict[str, tuple[int, int]]:
+    """Add one failure to each of ``keys`` (a new window where the old one passed); each key's window
+    start and count after it. One upsert per key: concurrent workers never lose a count."""
+    cutoff = now - window
+    conn.execute(auth_failures.delete().where(auth_failures.c.window_start <= cutoff - window))
+    insert = (
+        postgresql.insert(auth_failures)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(auth_failures)
+    )
+    expired = auth_failures.c.window_start <= sa.bindparam("cutoff", type_=sa.BigInteger())
+    statement = insert.on_conflict_do_update(
+        index_elements=[auth_failures.c.key],
+        set_={
+            "failures": sa.case((expired, 1), else_=auth_failures.c.failures + 1),
+            "window_start": sa.case(
+                (expired, insert.excluded.window_start), else_=auth_failures.c.window_start
+            ),
+        },
+    )
+    out = {}
+    for key in dict.fromkeys(keys):
+        conn.execute(statement, {"key": key, "window_start": now, "failures": 1, "cutoff": cutoff})
+        row = conn.execute(
+            sa.select(auth_failures.c.window_start, auth_failures.c.failures).where(
+                auth_failures.c.key == key
+            )
+        ).one()
+        out[key] = (int(row.window_start), int(row.failures))
+    return out
