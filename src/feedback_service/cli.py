@@ -313,6 +313,46 @@ async def _load_demo(
         await ctx.db.dispose()
 
 
+def _sqlite_file(args: argparse.Namespace, command: str) -> Path:
+    """The SQLite file of the database URL asked for; PostgreSQL has its own tools."""
+    import sqlalchemy as sa
+
+    url = sa.make_url(_settings(args, units=False).database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise CommandError(
+            f"{command}: for PostgreSQL use pg_dump --format=custom and pg_restore "
+            "(docs/deployment.md, Backups); this command is for SQLite"
+        )
+    return Path(url.database)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from feedback_service.store.backup import BackupError, backup_sqlite
+
+    source = _sqlite_file(args, "backup")
+    try:
+        report = backup_sqlite(source, args.file)
+    except BackupError as exc:
+        raise CommandError(f"backup: {exc}") from None
+    print(
+        f"{report.path}: {report.tickets} tickets, schema {report.revision}, {report.size} bytes; "
+        "integrity check ok"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from feedback_service.store.backup import BackupError, restore_sqlite
+
+    target = _sqlite_file(args, "restore")
+    try:
+        report = restore_sqlite(args.file, target, replace=args.replace)
+    except BackupError as exc:
+        raise CommandError(f"restore: {exc}") from None
+    print(f"{report.path}: restored {report.tickets} tickets, schema {report.revision}; integrity check ok")
+    return 0
+
+
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", metavar="URL", help="overrides FEEDBACK_DATABASE_URL")
     parser.add_argument("--units", metavar="CSV", help="a units.csv; overrides FEEDBACK_UNITS")
@@ -343,6 +383,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema to the newest revision")
     _add_store_options(migrate)
     migrate.set_defaults(run=_migrate)
+
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to FILE while it serves (checked; PostgreSQL: pg_dump)"
+    )
+    backup.add_argument("--database-url", metavar="URL", help="overrides FEEDBACK_DATABASE_URL")
+    backup.add_argument("file", type=Path, metavar="FILE", help="the backup to write (replaced if it exists)")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="restore a checked backup FILE into the SQLite database")
+    restore.add_argument("--database-url", metavar="URL", help="overrides FEEDBACK_DATABASE_URL")
+    restore.add_argument("file", type=Path, metavar="FILE", help="a file written by `backup`")
+    restore.add_argument(
+        "--replace", action="store_true", help="overwrite a database that exists (stop the service first)"
+    )
+    restore.set_defaults(run=_restore)
 
     tokens = commands.add_parser("tokens", help="create, list or revoke access tokens")
     token_commands = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")

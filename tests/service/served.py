@@ -16,7 +16,7 @@ import httpx
 
 from digitransform.formats import write_units_csv
 
-__all__ = ["Served", "cli", "free_port", "serving", "units_file"]
+__all__ = ["Load", "Served", "cli", "free_port", "serving", "units_file"]
 
 
 def free_port() -> int:
@@ -96,3 +96,70 @@ def serving(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class Load:
+    """Clients reporting tickets and acknowledging them, on threads, until :meth:`stop`.
+
+    ``created`` lists the ids answered 201, in the order the answers came; ``statuses`` counts every
+    answer by status (a 5xx is a failure of the service).
+    """
+
+    def __init__(self, base: str, team: str, official: str, *, clients: int = 4) -> None:
+        import threading
+
+        self.base = base
+        self.team = {"Authorization": f"Bearer {team}"}
+        self.official = {"Authorization": f"Bearer {official}"}
+        self.created: list[str] = []
+        self.statuses: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(clients)]
+        for thread in self._threads:
+            thread.start()
+
+    def _count(self, status: int) -> None:
+        with self._lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def _run(self, index: int) -> None:
+        from service_api import ticket_body
+
+        with httpx.Client(base_url=self.base, timeout=60) as client:
+            n = 0
+            while not self._stop.is_set():
+                n += 1
+                try:
+                    body = ticket_body()
+                    answer = client.post("/api/v1/tickets", json=body, headers=self.team)
+                    self._count(answer.status_code)
+                    if answer.status_code == 201:
+                        with self._lock:
+                            self.created.append(body["id"])
+                        if n % 2 == 0:
+                            done = client.post(
+                                f"/api/v1/tickets/{body['id']}/transitions",
+                                json={"action": "acknowledge"},
+                                headers={**self.official, "If-Match": answer.headers["etag"]},
+                            )
+                            self._count(done.status_code)
+                except httpx.TransportError:
+                    self._count(-1)  # the connection failed (counted; a test decides if that is allowed)
+
+    def wait_for(self, tickets: int, timeout: float = 120) -> None:
+        """Until at least ``tickets`` were created."""
+        deadline = time.monotonic() + timeout
+        while len(self.created) < tickets:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"only {len(self.created)} tickets created in {timeout} s: {self.statuses}"
+                )
+            time.sleep(0.05)
+
+    def stop(self) -> dict[int, int]:
+        """Stop the clients; the answers by status."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(120)
+        return dict(self.statuses)
