@@ -23,14 +23,17 @@ from digitransform.data import AN_GIANG_2025_CROSSWALK
 from digitransform.domain import (
     AdminLevel,
     AdminUnit,
+    Barrier,
     CodeMapper,
     Crosswalk,
     CrosswalkEntry,
     DatedUnit,
+    DigitalService,
     Household,
     Resident,
     ServiceReport,
     Team,
+    Ticket,
     UnitHistory,
     UnmappedCodeError,
 )
@@ -201,6 +204,31 @@ def test_teams_reports_and_tickets_are_mapped_and_stated(tmp_path: Path) -> None
         ("service_reports", "00013", "00004", MERGER, 2),
         ("teams", "00013", "00004", MERGER, 1),
     ]
+
+
+def test_a_ticket_is_mapped_by_the_local_day_it_was_observed(tmp_path: Path) -> None:
+    """A ticket observed at 23:30 UTC on 30 June is 1 July in Vietnam: its codes are already new."""
+    codes = mapper(tmp_path)
+    june = Ticket(
+        "k1",
+        "00013",
+        "V2",
+        {Barrier.NO_DEVICE},
+        DigitalService.VNEID,
+        dt.datetime(2025, 6, 30, 9, tzinfo=dt.UTC),
+    )
+    assert (codes.ticket(june, line=4).commune, codes.ticket(june, line=4).village) == ("00004", "V2")
+    late = Ticket(
+        "k2",
+        "00013",
+        "V2",
+        {Barrier.NO_DEVICE},
+        DigitalService.VNEID,
+        dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.UTC),
+    )
+    with pytest.raises(UnmappedCodeError, match="line 5: commune: '00013' names no unit on 2025-07-01"):
+        codes.ticket(late, line=5)
+    assert [(s.kind, s.records) for s in codes.statements] == [("tickets", 2)]
 
 
 def test_a_record_at_a_split_unit_is_an_error_with_its_line(tmp_path: Path) -> None:

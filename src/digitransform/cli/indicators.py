@@ -137,7 +137,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--year", type=int, help="the year whose targets apply (default: the period's)")
     merging = parser.add_argument_group(
-        "unit mergers", "input written with unit codes of before a reorganisation (docs/data-formats.md)"
+        "unit mergers", "input written with unit codes of before a reorganisation (docs/mergers.md)"
     )
     merging.add_argument(
         "--crosswalk",
