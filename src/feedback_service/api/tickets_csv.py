@@ -8,8 +8,6 @@ spreadsheet travels further than the app. Household references are never exporte
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -20,6 +18,7 @@ from feedback_service.api.wire import ticket_out
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.scope import ticket_scope
 from feedback_service.context import ServiceContext
+from feedback_service.csv_tables import csv_lines, csv_text
 from feedback_service.store.queries import TicketQuery, list_tickets
 from feedback_service.store.records import StoredTicket
 
@@ -85,25 +84,19 @@ def ticket_csv_row(ticket: StoredTicket, columns: Sequence[str]) -> list[object]
     return cells
 
 
-def _line(cells: Sequence[object]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(cells)
-    return out.getvalue()
-
-
 def tickets_csv(ctx: ServiceContext, principal: Principal, query: TicketQuery) -> CsvStream:
     """Every ticket ``query`` matches within the caller's scope, streamed as CSV (UTF-8 with a BOM)."""
     columns = _columns(principal)
     scope = ticket_scope(principal, ctx.tree)
 
     async def rows() -> AsyncIterator[bytes]:
-        yield ("\ufeff" + _line(columns)).encode()
+        yield csv_text(columns, ()).encode()
         page_query = attrs.evolve(query, limit=ctx.settings.max_page_size)
         while True:
             async with ctx.db.reading() as conn:
                 page = await list_tickets(conn, scope, page_query)
             if page.items:
-                yield "".join(_line(ticket_csv_row(t, columns)) for t in page.items).encode()
+                yield csv_lines(ticket_csv_row(t, columns) for t in page.items).encode()
             if page.next_cursor is None:
                 return
             page_query = attrs.evolve(page_query, after=page.next_cursor)

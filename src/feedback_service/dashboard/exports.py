@@ -6,11 +6,10 @@ labels people read, in the page's language.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 
 from digitransform.trends import BacklogAgeing, UnresolvedTrend
+from feedback_service.csv_tables import csv_text
 from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, barrier_label, service_label
 from feedback_service.store.records import StoredTicket
@@ -18,15 +17,9 @@ from feedback_service.trends import CommuneBacklog
 
 __all__ = ["ageing_csv", "ranking_csv", "tickets_csv", "trend_csv"]
 
-BOM = "\ufeff"
-
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return BOM + out.getvalue()
+    return csv_text(header, rows)  # the service's one CSV writer, with its formula guard
 
 
 def trend_csv(trend: UnresolvedTrend, language: Language) -> str:
