@@ -207,3 +207,25 @@ def test_small_barriers_fold_into_one_line_and_the_table_keeps_them_all() -> Non
     )
     assert len(re.findall(r'<th scope="col" data-series=', markup)) == 7
     assert len(_svg(markup).findall(f"{SVG}g[@class='series']")) == 6
+
+
+def test_chart_numbers_are_written_in_the_readers_language() -> None:
+    """Ticks, titles and the table use the formatter (1.500 in Vietnamese); data-value stays digits."""
+    from feedback_service.dashboard.formatting import Formatter
+    from feedback_service.dashboard.language import Language
+
+    markup = line_chart(
+        chart_id="c",
+        title="T",
+        x_labels=["Tuần 1", "Tuần 2"],
+        x_keys=["1", "2"],
+        series=[LineSeries("s", "S", [1200, 1500])],
+        number=Formatter(Language.VI).number,
+    )
+    ticks = re.findall(r'<text class="tick" [^>]*text-anchor="end">([^<]+)</text>', markup)
+    assert ticks == ["0", "500", "1.000", "1.500"]
+    assert 'data-value="1500"' in markup and '<td data-series="s">1.500</td>' in markup
+    bars = bar_chart(
+        chart_id="b", title="T", bars=[Bar("k", "K", 2500)], number=Formatter(Language.EN).number
+    )
+    assert ">2,500</text>" in bars and 'data-value="2500"' in bars

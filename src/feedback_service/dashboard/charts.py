@@ -8,7 +8,7 @@ the browser test reads) and as a table a screen reader can walk (visually hidden
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
 import attrs
@@ -122,6 +122,7 @@ def line_chart(
     x_caption: str = "",
     y_caption: str = "",
     table_label: str = "Table",
+    number: Callable[[int], str] = str,
     width: int = 380,
     height: int = 260,
 ) -> str:
@@ -137,6 +138,8 @@ def line_chart(
             where the drawing folds the smaller ones into one line); ``series`` when not given.
         marks: markers on the time axis.
         table_label: the summary of the disclosure that shows the numbers as a table.
+        number: how a count is written for people (the dashboard's formatter: ``1.000`` in
+            Vietnamese); the ``data-value`` attributes are always plain digits.
 
     The drawing is sized for a phone (380 units wide, text at 14 units): shown at 336 px or more,
     no text is smaller than 12 px. Axes count whole tickets; x labels are thinned to fit, and the
@@ -166,13 +169,14 @@ def line_chart(
         f'role="img" aria-labelledby="{title_id} {desc_id}" data-top="{top_value}" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{title_id}">{escape(title)}</title>',
-        f'<desc id="{desc_id}">{escape(_describe(series, x_labels))}</desc>',
+        f'<desc id="{desc_id}">{escape(_describe(series, x_labels, number))}</desc>',
     ]
     for value in range(0, top_value + 1, y_step):
         y = y_at(value)
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>'
-            f'<text class="tick" x="{left - 6}" y="{_fmt(y + 5)}" text-anchor="end">{value}</text>'
+            f'<text class="tick" x="{left - 6}" y="{_fmt(y + 5)}" text-anchor="end">'
+            f"{escape(number(value))}</text>"
         )
     widest = max((len(label) for label in x_labels), default=1)
     fits = max(2, int(plot_w // (widest * 8 + 12)))  # about 8 units a character at 14 units
@@ -215,7 +219,7 @@ def line_chart(
             parts.append(
                 f'<circle class="point" cx="{_fmt(x_at(i))}" cy="{_fmt(y_at(v))}" r="3" fill="{colour}" '
                 f'data-x="{_attr(x_keys[i])}" data-value="{v}">'
-                f"<title>{escape(s.label)}, {escape(x_labels[i])}: {v}</title></circle>"
+                f"<title>{escape(s.label)}, {escape(x_labels[i])}: {escape(number(v))}</title></circle>"
             )
         parts.append("</g>")
     parts.append("</svg>")
@@ -225,11 +229,10 @@ def line_chart(
         f"{_dash_attr(k)}/></svg>{escape(s.label)}</li>"
         for k, s in enumerate(series)
     )
+    table = _line_table(chart_id, title, x_labels, x_keys, table_series or series, marks, table_label, number)
     return (
         f'<figure class="chart-figure">{"".join(parts)}'
-        f'<figcaption><ul class="legend">{legend}</ul></figcaption>'
-        f"{_line_table(chart_id, title, x_labels, x_keys, table_series or series, marks, table_label)}"
-        "</figure>"
+        f'<figcaption><ul class="legend">{legend}</ul></figcaption>{table}</figure>'
     )
 
 
@@ -239,10 +242,10 @@ def _dash_attr(k: int) -> str:
     return f' stroke-dasharray="{dash}"' if dash else ""
 
 
-def _describe(series: Sequence[LineSeries], x_labels: Sequence[str]) -> str:
+def _describe(series: Sequence[LineSeries], x_labels: Sequence[str], number: Callable[[int], str]) -> str:
     if not series or not x_labels:
         return "—"
-    lasts = ", ".join(f"{s.label}: {s.values[-1]}" for s in series)
+    lasts = ", ".join(f"{s.label}: {number(s.values[-1])}" for s in series)
     return f"{x_labels[0]} – {x_labels[-1]}. {lasts}"
 
 
@@ -254,11 +257,14 @@ def _line_table(
     series: Sequence[LineSeries],
     marks: Sequence[TimeMark],
     table_label: str,
+    number: Callable[[int], str],
 ) -> str:
     head = "".join(f'<th scope="col" data-series="{_attr(s.key)}">{escape(s.label)}</th>' for s in series)
     rows = []
     for i, label in enumerate(x_labels):
-        cells = "".join(f'<td data-series="{_attr(s.key)}">{s.values[i]}</td>' for s in series)
+        cells = "".join(
+            f'<td data-series="{_attr(s.key)}">{escape(number(s.values[i]))}</td>' for s in series
+        )
         rows.append(f'<tr data-x="{_attr(x_keys[i])}"><th scope="row">{escape(label)}</th>{cells}</tr>')
     notes = "".join(f"<li>{escape(m.label)}</li>" for m in marks)
     note_list = f'<ul class="marks-list">{notes}</ul>' if notes else ""
@@ -271,7 +277,13 @@ def _line_table(
 
 
 def bar_chart(
-    *, chart_id: str, title: str, bars: Sequence[Bar], width: int = 380, table_label: str = "Table"
+    *,
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    width: int = 380,
+    table_label: str = "Table",
+    number: Callable[[int], str] = str,
 ) -> str:
     """Horizontal bars with their values written beside them, and the same numbers as a table."""
     row_h, label_w, value_w = 32, 104, 124
@@ -283,7 +295,7 @@ def bar_chart(
         f'<svg class="chart bar-chart" id="{_attr(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{title_id}">{escape(title)}: '
-        f"{escape(', '.join(f'{b.label} {b.value}' for b in bars))}</title>",
+        f"{escape(', '.join(f'{b.label} {number(b.value)}' for b in bars))}</title>",
     ]
     for i, b in enumerate(bars):
         y = 4 + i * row_h
@@ -294,11 +306,13 @@ def bar_chart(
             f'<text class="bar-label" x="{label_w - 8}" y="{y + 20}" text-anchor="end">'
             f"{escape(b.label)}</text>"
             f'<rect x="{label_w}" y="{y + 4}" width="{_fmt(w)}" height="{row_h - 10}" fill="{PALETTE[0]}"/>'
-            f'<text class="bar-value" x="{_fmt(label_w + w + 6)}" y="{y + 20}">{b.value}{note}</text></g>'
+            f'<text class="bar-value" x="{_fmt(label_w + w + 6)}" y="{y + 20}">'
+            f"{escape(number(b.value))}{note}</text></g>"
         )
     parts.append("</svg>")
     rows = "".join(
-        f'<tr data-key="{_attr(b.key)}"><th scope="row">{escape(b.label)}</th><td>{b.value}</td>'
+        f'<tr data-key="{_attr(b.key)}"><th scope="row">{escape(b.label)}</th>'
+        f"<td>{escape(number(b.value))}</td>"
         f"<td>{escape(b.note)}</td></tr>"
         for b in bars
     )

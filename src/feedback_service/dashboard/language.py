@@ -129,7 +129,6 @@ MESSAGES: dict[str, Label] = {
     "status_rejected": Label("Từ chối", "Rejected"),
     "people_affected": Label("Số người", "People"),
     "signed_in_as": Label("Cán bộ phụ trách", "Official for"),
-    "unresolved_only": Label("Chỉ phản ánh chưa giải quyết", "Unresolved only"),
     "work_list": Label("Danh sách việc cần xử lý", "Work list"),
     "ticket": Label("Phiếu phản ánh", "Ticket"),
     "ticket_id": Label("Mã phiếu", "Ticket id"),
@@ -179,7 +178,6 @@ MESSAGES: dict[str, Label] = {
     "when": Label("Thời điểm", "When"),
     "who": Label("Ai (mã truy cập)", "Who (access token)"),
     "what": Label("Việc", "What"),
-    "details": Label("Chi tiết", "Details"),
     "role_team": Label("Tổ công nghệ số", "Team"),
     "role_official": Label("Cán bộ", "Official"),
     "role_admin": Label("Quản trị", "Admin"),
@@ -220,12 +218,9 @@ MESSAGES: dict[str, Label] = {
     "ticket_not_found": Label(
         "Không tìm thấy phiếu trong phạm vi của bạn.", "No such ticket within your scope."
     ),
-    "back_to_list": Label("Về danh sách", "Back to the list"),
     "show_all": Label("Xem tất cả", "Show all"),
     "show_top": Label("Chỉ xem {n} xã đầu", "Show the top {n} only"),
     "other_barriers": Label("Các khó khăn khác", "Other barriers"),
-    "open_ticket": Label("Mở phiếu", "Open ticket"),
-    "previous_page": Label("Trang trước", "Previous page"),
 }
 """Every word the pages use, by key."""
 

@@ -168,6 +168,7 @@ async def build_unit_page(
         marks=time_marks,
         y_caption=text("trend_y", lang),
         table_label=table_label,
+        number=fmt.number,
         height=220,
     )
     trend_svg = line_chart(
@@ -180,6 +181,7 @@ async def build_unit_page(
         marks=time_marks,
         y_caption=text("trend_y", lang),
         table_label=table_label,
+        number=fmt.number,
     )
     bars = [
         Bar(
@@ -195,6 +197,7 @@ async def build_unit_page(
         title=f"{text('ageing_title', lang)}, {text('ageing_at', lang)} {fmt.date(filters.last)}",
         bars=bars,
         table_label=table_label,
+        number=fmt.number,
     )
     return UnitPage(
         unit,
