@@ -201,6 +201,29 @@ def _tokens_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace) -> int:
+    from feedback_service.context import utc_now
+    from feedback_service.store.retention import redact_closed_tickets
+
+    settings = _settings(args)
+    tree = _tree(settings)
+    days = settings.retention_days if args.days is None else args.days
+    if days < 0:
+        print("feedback-service: --days must be 0 or more", file=sys.stderr)
+        return 2
+
+    async def run() -> Any:
+        ctx = await _migrated(settings, tree)
+        try:
+            return await redact_closed_tickets(ctx.db, utc_now(), days)
+        finally:
+            await ctx.db.dispose()
+
+    result = _run(run())
+    print(f"redacted {result.tickets} ticket(s) closed before {result.cutoff:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
@@ -397,6 +420,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", action="store_true", help="overwrite a database that exists (stop the service first)"
     )
     restore.set_defaults(run=_restore)
+
+    retention = commands.add_parser(
+        "retention",
+        help="remove household references and free text from tickets closed longer than the retention",
+    )
+    _add_store_options(retention)
+    retention.add_argument(
+        "--days", type=int, metavar="N", help="closed at least N days ago; overrides FEEDBACK_RETENTION_DAYS"
+    )
+    retention.set_defaults(run=_retention)
 
     tokens = commands.add_parser("tokens", help="create, list or revoke access tokens")
     token_commands = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")

@@ -74,6 +74,9 @@ class Settings:
     """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
     token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
     shutdown_grace: float = 30.0
+    retention_days: int = 365
+    """``FEEDBACK_RETENTION_DAYS``: ``feedback-service retention`` removes household references and
+    free text from tickets closed (resolved or rejected) at least this many days ago (default 365)."""
     auth_failure_limit: int = 20
     """``FEEDBACK_AUTH_FAILURE_LIMIT``: failed authentications (bad tokens, refused sign-ins) one
     client address or one token prefix may make within the window before it gets 429 (default 20)."""
@@ -112,6 +115,7 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", defaults.log_level, ("debug", "info", "warning", "error")),
             metrics_address=_host_port(env, "METRICS_ADDRESS"),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
+            retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days, minimum=0),
             auth_failure_limit=_int(env, "AUTH_FAILURE_LIMIT", defaults.auth_failure_limit, minimum=1),
             auth_failure_window=dt.timedelta(
                 seconds=_int(
@@ -144,6 +148,7 @@ class Settings:
             "FEEDBACK_LOG_LEVEL": self.log_level,
             "FEEDBACK_METRICS_ADDRESS": self.metrics_address or "",
             "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
+            "FEEDBACK_RETENTION_DAYS": str(self.retention_days),
             "FEEDBACK_AUTH_FAILURE_LIMIT": str(self.auth_failure_limit),
             "FEEDBACK_AUTH_FAILURE_WINDOW_SECONDS": str(int(self.auth_failure_window.total_seconds())),
         }
