@@ -263,6 +263,10 @@ def test_english_ticket_page_and_province_scope(known_client: Client, known_site
     assert '<html lang="en">' in page.text and "Acknowledge" in page.text and "History" in page.text
     bad = known_client.get("/dashboard/tickets?status=lost&age=old&lang=en")
     assert bad.status_code == 400 and "status: &#39;lost&#39;" in bad.text
+    huge = known_client.get("/dashboard/tickets?sort=age&offset=99999999999999999999999")
+    assert huge.status_code == 400 and "offset:" in huge.text  # named, never a 5xx
+    long_search = known_client.get(f"/dashboard/tickets/{ticket_id}?dup_q={'x' * 5000}")
+    assert long_search.status_code == 200
     assert AdminLevel.COMMUNE  # the province official sees every commune's tickets
     listing = known_client.get("/dashboard/tickets?status=all")
     communes = {h.ticket.commune for h in known_site.histories if h.ticket.id in set(_listed(listing.text))}

@@ -323,7 +323,7 @@ class TicketPages(Controller):
                 scope_unit=scope_unit,
             )
         ticket = found.ticket
-        search = request.query_params.get("dup_q", "").strip()
+        search = request.query_params.get("dup_q", "").strip()[:200]
         candidates = await _candidates(ctx, principal, ticket, search)
         village = ctx.tree.get(ticket.village)
         commune = ctx.tree.get(ticket.commune)

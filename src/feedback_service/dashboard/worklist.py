@@ -57,9 +57,9 @@ class WorkList:
             problems.append(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
             sort = BY_RECEIVED
         raw_offset = query.get("offset", "").strip() or "0"
-        offset = int(raw_offset) if raw_offset.isdigit() else 0
-        if not raw_offset.isdigit():
-            problems.append(f"offset: {raw_offset!r} is not a whole number")
+        offset = int(raw_offset) if raw_offset.isdigit() and len(raw_offset) <= 9 else 0
+        if not raw_offset.isdigit() or len(raw_offset) > 9:
+            problems.append(f"offset: {raw_offset[:20]!r} is not a whole number below 10⁹")
         waiting = query.get("waiting", "") in {"1", "true", "on"}
         return cls(status, waiting, age, sort, offset, tuple(problems))
 
