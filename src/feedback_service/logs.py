@@ -198,4 +198,6 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False
+    # Alembic says "Context impl ..." whenever /readyz looks at the schema revision: not worth a line.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler

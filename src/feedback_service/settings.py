@@ -74,6 +74,8 @@ class Settings:
     """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
     token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
     shutdown_grace: float = 30.0
+    """``FEEDBACK_SHUTDOWN_GRACE_SECONDS``: on SIGTERM a worker stops accepting connections and gives
+    the requests in flight this long to finish before it closes them (default 30)."""
     retention_days: int = 365
     """``FEEDBACK_RETENTION_DAYS``: ``feedback-service retention`` removes household references and
     free text from tickets closed (resolved or rejected) at least this many days ago (default 365)."""
@@ -82,8 +84,6 @@ class Settings:
     client address or one token prefix may make within the window before it gets 429 (default 20)."""
     auth_failure_window: dt.timedelta = dt.timedelta(minutes=5)
     """``FEEDBACK_AUTH_FAILURE_WINDOW_SECONDS``: that window (default 300)."""
-    """``FEEDBACK_SHUTDOWN_GRACE_SECONDS``: on SIGTERM a worker stops accepting connections and gives
-    the requests in flight this long to finish before it closes them (default 30)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
