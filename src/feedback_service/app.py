@@ -28,12 +28,14 @@ from feedback_service.api import (
     TransitionController,
 )
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
+from feedback_service.api.enrollments import DeviceController, EnrollmentController
 from feedback_service.api.interventions import InterventionController
 from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
 from feedback_service.api.request_checks import check_request
 from feedback_service.api.schema_site import SCHEMA_PATH, assets_router, render_plugins
 from feedback_service.api.security import document_throttling
+from feedback_service.api.team import TeamController
 from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
@@ -42,6 +44,7 @@ from feedback_service.logs import RequestLogger, configure_logging
 from feedback_service.metrics import worker_stopped
 from feedback_service.settings import Settings
 from feedback_service.store.migrate import upgrade
+from feedback_service.team_app import TeamAppPlugin
 
 __all__ = ["VERSION", "app_from_env", "create_app"]
 
@@ -104,6 +107,9 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         TokenController,
         MeController,
         MetricsController,
+        EnrollmentController,
+        DeviceController,
+        TeamController,
         home,
         assets_router(),
     ]
@@ -129,13 +135,14 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
                 Tag(name="occurrences", description='"Me too": more households with the same difficulty'),
                 Tag(name="reference", description="Codes and labels (vi, en) and administrative units"),
                 Tag(name="tokens", description="Who am I; admins issue, list and revoke tokens"),
+                Tag(name="enrollment", description="Phones of teams: enrollment codes, devices, team state"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="interventions", description="Officials' actions and what changed after them"),
             ],
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
-        plugins=[DashboardPlugin()],
+        plugins=[DashboardPlugin(), TeamAppPlugin()],
         debug=False,
     )
     # Around everything, unmatched paths included: the request id and one log line per request.

@@ -40,10 +40,14 @@ MAX_DESCRIPTION = 2000
 MAX_HOUSEHOLD_REF = 64
 """The longest household reference a ticket may carry."""
 
-_HOUSEHOLD_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
+HOUSEHOLD_REF_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/-]*"
+"""What a whole household reference matches (apps check it before sending, with the same pattern)."""
 # Nine digits or more, whatever single separators stand between them: 0912345678, 0912.345.678,
 # 0912-345-678 and 079/123/456/789 are all a phone or an ID number.
-_ID_LIKE = re.compile(r"[0-9](?:[._:/-]?[0-9]){8,}")
+ID_LIKE_PATTERN = r"[0-9](?:[._:/-]?[0-9]){8,}"
+ID_LIKE_MESSAGE = "looks like a phone or ID number; use the team's own pseudonymous reference"
+_HOUSEHOLD_REF = re.compile(HOUSEHOLD_REF_PATTERN)
+_ID_LIKE = re.compile(ID_LIKE_PATTERN)
 # Letters and symbols that render as nothing, beside the whitespace, control and format characters
 # (zero-width space, joiners, BOM) that is_blank knows by their category.
 _INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0")
@@ -72,7 +76,7 @@ def household_ref_problem(ref: str) -> str | None:
             f"got {ref!r}"
         )
     if _ID_LIKE.search(ref):
-        return "looks like a phone or ID number; use the team's own pseudonymous reference"
+        return ID_LIKE_MESSAGE
     return None
 
 

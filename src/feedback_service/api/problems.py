@@ -50,6 +50,10 @@ TITLES: Mapping[str, str] = {
     "unsupported-media-type": "The body must be JSON",
     "too-many-failures": "Too many failed authentications from here; wait and retry",
     "not-ready": "The service is not ready",
+    "enrollment-unknown": "No such enrollment code",
+    "enrollment-expired": "The enrollment code has expired",
+    "enrollment-used": "The enrollment code was already used",
+    "too-many-attempts": "Too many failed attempts; wait and retry",
     "internal": "Internal error",
 }
 

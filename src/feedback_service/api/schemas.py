@@ -23,10 +23,12 @@ from digitransform.domain import (
     TicketAction,
     TicketStatus,
 )
+from digitransform.domain.tickets import HOUSEHOLD_REF_PATTERN as _REF_PATTERN
 from feedback_service.api.problems import Problem
 from feedback_service.store.tables import UNIT
 
 __all__ = [
+    "HOUSEHOLD_REF_PATTERN",
     "MAX_PEOPLE",
     "BatchIn",
     "BatchItemResult",
@@ -43,6 +45,7 @@ __all__ = [
 
 MAX_PEOPLE = 10_000
 """More people than any one report plausibly covers; also keeps counts far from integer limits."""
+HOUSEHOLD_REF_PATTERN = f"^{_REF_PATTERN}$"
 
 Id = Annotated[
     uuid.UUID,
@@ -55,7 +58,7 @@ HouseholdRef = Annotated[
     Meta(
         min_length=1,
         max_length=MAX_HOUSEHOLD_REF,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
+        pattern=HOUSEHOLD_REF_PATTERN,
         description="The team's own pseudonymous reference for the household (never a name, phone or ID "
         "number: 9 or more digits in a row are refused). Needs consent.",
         examples=["hh-42"],

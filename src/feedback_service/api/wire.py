@@ -36,7 +36,11 @@ from feedback_service.store.records import (
 )
 
 __all__ = [
+    "BLANK",
+    "CONSENT_NEEDED",
     "EARLIEST",
+    "IN_FUTURE",
+    "TOO_EARLY",
     "entry_out",
     "etag",
     "new_occurrence",
@@ -49,17 +53,17 @@ __all__ = [
 
 EARLIEST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 """No difficulty is recorded as observed before this: an earlier date is a phone with a reset clock."""
+CONSENT_NEEDED = "a household reference needs consent ({consent} is false)"
+IN_FUTURE = "is in the future (more than {seconds} s ahead of the server)"
+TOO_EARLY = "is before {earliest}; check the device's clock"
+BLANK = "is blank"
 
 
 def _moment(value: dt.datetime, path: str, now: dt.datetime, skew: dt.timedelta) -> list[FieldProblem]:
     if value > now + skew:
-        return [
-            FieldProblem(
-                path, f"is in the future (more than {int(skew.total_seconds())} s ahead of the server)"
-            )
-        ]
+        return [FieldProblem(path, IN_FUTURE.format(seconds=int(skew.total_seconds())))]
     if value < EARLIEST:
-        return [FieldProblem(path, f"is before {EARLIEST.date().isoformat()}; check the device's clock")]
+        return [FieldProblem(path, TOO_EARLY.format(earliest=EARLIEST.date().isoformat()))]
     return []
 
 
@@ -70,7 +74,7 @@ def _household(ref: str | None, consent: bool, path: str, consent_path: str | No
     if problem is not None:
         return [FieldProblem(path, problem)]
     if consent_path is not None and not consent:
-        return [FieldProblem(path, f"a household reference needs consent ({consent_path} is false)")]
+        return [FieldProblem(path, CONSENT_NEEDED.format(consent=consent_path))]
     return []
 
 
@@ -98,7 +102,7 @@ def new_ticket(
             )
         )
     if is_blank(data.description):
-        errors.append(FieldProblem(f"{root}.description", "is blank"))
+        errors.append(FieldProblem(f"{root}.description", BLANK))
     errors += _moment(data.observed_at, f"{root}.observed_at", now, skew)
     errors += _household(data.household_ref, data.consent, f"{root}.household_ref", f"{root}.consent")
     if errors:

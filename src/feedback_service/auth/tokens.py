@@ -32,6 +32,7 @@ __all__ = [
     "check_secret",
     "hash_secret",
     "issue_token",
+    "team_binding",
 ]
 
 PREFIX = "fs_"
@@ -93,6 +94,11 @@ async def issue_token(
 
     await db.write(work)
     return IssuedToken(token_id, secret, attrs.evolve(principal, token_id=token_id))
+
+
+def team_binding(tree: AdminTree, team: str | None, commune: str | None) -> Principal:
+    """The principal a token of ``team`` in ``commune`` would have; :class:`TokenRequestError` if invalid."""
+    return _principal(tree, Role.TEAM, team=team, commune=commune, scope=None)
 
 
 def _principal(

@@ -33,6 +33,7 @@ __all__ = [
     "load_occurrence",
     "load_ticket",
     "occurrence_by_id",
+    "official_notes",
     "ticket_by_id",
     "ticket_history",
     "ticket_occurrences",
@@ -275,3 +276,22 @@ def occurrence_by_id(conn: sa.Connection, occurrence_id: str) -> StoredOccurrenc
 
 def _occurrence_select(occurrence_id: str) -> sa.Select[Any]:
     return sa.select(occurrences).where(occurrences.c.id == occurrence_id)
+
+
+async def official_notes(conn: AsyncConnection, ticket_ids: list[str]) -> dict[str, str]:
+    """The latest note or reason an official wrote on each of these tickets (a team tells the
+    household what happened); tickets without one are absent."""
+    notes: dict[str, str] = {}
+    for start in range(0, len(ticket_ids), 500):
+        rows = await conn.execute(
+            sa.select(ticket_events.c.ticket_id, ticket_events.c.note, ticket_events.c.reason)
+            .where(
+                ticket_events.c.ticket_id.in_(ticket_ids[start : start + 500]),
+                ticket_events.c.actor_role == "official",
+                sa.or_(ticket_events.c.note.is_not(None), ticket_events.c.reason.is_not(None)),
+            )
+            .order_by(ticket_events.c.id)
+        )
+        for ticket_id, note, reason in rows:
+            notes[ticket_id] = note or reason
+    return notes

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from feedback_service.store.types import UtcDateTime
 
 __all__ = [
+    "enrollments",
     "metadata",
     "occurrences",
     "teams",
@@ -56,6 +57,22 @@ tokens = sa.Table(
     sa.Column("label", sa.String(200), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Column("last_synced_at", UtcDateTime(), nullable=True),
+)
+
+enrollments = sa.Table(
+    "enrollments",
+    metadata,
+    # A single-use code that gives one phone its own team token; only the code's hash is kept.
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("team", sa.String(64), sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+    sa.Column("token_id", sa.String(32), sa.ForeignKey("tokens.id"), nullable=True),
+    sa.Index(None, "team", "created_at"),
 )
 
 tickets = sa.Table(

@@ -1,0 +1,256 @@
+"""``/api/v1/enrollments`` (a code for one phone) and ``/api/v1/teams/{team}/devices`` (list, revoke).
+
+Officials enroll and revoke the phones of the teams in their scope; admins those of every team. A
+phone redeems its code without any token (the code is what it has) and gets its own team token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
+from msgspec import Meta
+
+from digitransform.domain import LOCAL_TZ
+from feedback_service.api.body import StrictBody
+from feedback_service.api.dependencies import Caller, Ctx
+from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
+from feedback_service.api.security import require_role
+from feedback_service.auth.enrollment import (
+    DEFAULT_HOURS,
+    MAX_HOURS,
+    create_enrollment,
+    may_manage,
+    redeem_enrollment,
+)
+from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.tokens import TokenRequestError
+from feedback_service.context import ServiceContext
+from feedback_service.store.enrollments import (
+    DeviceRecord,
+    EnrollmentState,
+    RedeemRefused,
+    find_team,
+    list_devices,
+)
+from feedback_service.store.errors import TeamMismatch
+from feedback_service.store.tokens import revoke_token
+
+__all__ = ["DeviceController", "EnrollmentController", "enrollment_link", "managed_team"]
+
+TEAM_APP = "/team/"
+
+
+def enrollment_link(base_url: str, code: str) -> str:
+    """The link a phone opens to enroll: the code rides in the fragment, which browsers never send
+    to a server (so it stays out of access logs and ``Referer`` headers)."""
+    return f"{base_url.rstrip('/')}{TEAM_APP}#enroll={code}"
+
+
+class EnrollmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A code for one phone of ``team``; ``commune`` defaults to a commune official's own."""
+
+    team: Annotated[str, Meta(min_length=1, max_length=64, examples=["T01"])]
+    commune: Annotated[str, Meta(min_length=1, max_length=32, examples=["AG001"])] | None = None
+    hours: Annotated[int, Meta(ge=1, le=MAX_HOURS, description="How long the code works.")] = DEFAULT_HOURS
+
+
+class EnrollmentOut(msgspec.Struct, kw_only=True):
+    """A new code: ``code`` and ``link`` are shown in this answer only."""
+
+    id: str
+    code: str
+    link: str
+    team: str
+    commune: str
+    expires_at: dt.datetime
+
+
+class RedeemIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: Annotated[str, Meta(min_length=1, max_length=100)]
+    label: (
+        Annotated[
+            str, Meta(max_length=60, description="What the phone is, for the device list; no personal names.")
+        ]
+        | None
+    ) = None
+
+
+class DeviceTokenOut(msgspec.Struct, kw_only=True):
+    """The phone's own team token: keep it on the device; it is shown in this answer only."""
+
+    token: str
+    token_id: str
+    team: str
+    commune: str
+
+
+class DeviceOut(msgspec.Struct, kw_only=True):
+    token_id: str
+    label: str | None
+    enrolled: bool
+    """From an enrollment code (a phone), not issued by the CLI or the tokens API."""
+    created_at: dt.datetime
+    last_synced_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class DeviceList(msgspec.Struct):
+    team: str
+    commune: str
+    items: list[DeviceOut]
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else moment.astimezone(LOCAL_TZ)
+
+
+def device_out(record: DeviceRecord) -> DeviceOut:
+    return DeviceOut(
+        token_id=record.token_id,
+        label=record.label,
+        enrolled=record.enrolled,
+        created_at=record.created_at.astimezone(LOCAL_TZ),
+        last_synced_at=_local(record.last_synced_at),
+        revoked_at=_local(record.revoked_at),
+    )
+
+
+_REFUSALS = {
+    EnrollmentState.UNKNOWN: (404, "enrollment-unknown", "no such enrollment code; check the link"),
+    EnrollmentState.EXPIRED: (
+        410,
+        "enrollment-expired",
+        "this enrollment code has expired; ask for a new one",
+    ),
+    EnrollmentState.USED: (
+        410,
+        "enrollment-used",
+        "this enrollment code was already used by another device; ask for a new one",
+    ),
+}
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client is not None else "?"
+
+
+async def managed_team(ctx: ServiceContext, principal: Principal, team: str) -> tuple[str, str]:
+    """``(team, commune)`` if the caller may manage this team's devices, else a 404 (as for a ticket
+    outside the caller's scope)."""
+    record = await find_team(ctx.db, team)
+    if record is None or not may_manage(principal, ctx.tree, record.commune):
+        raise ProblemError(404, "not-found", f"no team {team}")
+    return record.id, record.commune
+
+
+class EnrollmentController(Controller):
+    """Codes that enroll one phone each."""
+
+    path = "/api/v1/enrollments"
+    tags = ("enrollment",)
+
+    @post(
+        "/",
+        dto=StrictBody[EnrollmentIn],
+        return_dto=None,
+        status_code=201,
+        summary="Create a single-use enrollment code for one phone of a team (official or admin)",
+        description="The code works once, until expires_at (72 h by default), and never as a bearer token.",
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[EnrollmentIn], ctx: Ctx, principal: Caller
+    ) -> Response[EnrollmentOut]:
+        require_role(principal, Role.OFFICIAL, Role.ADMIN)
+        commune = data.commune or (principal.scope if principal.scope != ctx.tree.root.code else None)
+        if commune is None:
+            raise validation_error(
+                [FieldProblem("$.commune", "required for a province official or an admin")]
+            )
+        if not may_manage(principal, ctx.tree, commune):
+            raise ProblemError(403, "forbidden", f"commune {commune} is outside this token's scope")
+        try:
+            issued = await create_enrollment(
+                ctx.db,
+                ctx.tree,
+                team=data.team,
+                commune=commune,
+                created_by=principal.token_id,
+                now=ctx.now(),
+                hours=data.hours,
+            )
+        except TokenRequestError as exc:
+            raise validation_error([FieldProblem("$", str(exc).replace("--", ""))]) from None
+        except TeamMismatch as exc:
+            raise ProblemError(409, "id-conflict", str(exc)) from None
+        body = EnrollmentOut(
+            id=issued.id,
+            code=issued.code,
+            link=enrollment_link(str(request.base_url), issued.code),
+            team=issued.team,
+            commune=issued.commune,
+            expires_at=issued.expires_at.astimezone(LOCAL_TZ),
+        )
+        return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/redeem",
+        dto=StrictBody[RedeemIn],
+        return_dto=None,
+        status_code=201,
+        security=[{}],
+        summary="Trade an enrollment code for this device's own team token (no bearer token needed)",
+        description="404 enrollment-unknown, 410 enrollment-expired or enrollment-used; 429 "
+        "too-many-attempts after repeated failures from one address.",
+    )
+    async def redeem(
+        self, request: Request[Any, Any, Any], data: JSONBody[RedeemIn], ctx: Ctx
+    ) -> Response[DeviceTokenOut]:
+        client = _client(request)
+        wait = ctx.enrollment_attempts.retry_after(client)
+        if wait:
+            raise ProblemError(
+                429,
+                "too-many-attempts",
+                f"too many failed enrollment attempts from this address; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+        try:
+            issued = await redeem_enrollment(ctx.db, data.code.strip(), now=ctx.now(), label=data.label)
+        except RedeemRefused as refused:
+            ctx.enrollment_attempts.failed(client)
+            status, code, detail = _REFUSALS[refused.state]
+            raise ProblemError(status, code, detail) from None
+        p = issued.principal
+        body = DeviceTokenOut(
+            token=issued.secret, token_id=issued.id, team=p.team or "", commune=p.commune or ""
+        )
+        return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+class DeviceController(Controller):
+    """A team's devices: when each last synced; revoke one (a lost phone) and the others go on."""
+
+    path = "/api/v1/teams/{team:str}/devices"
+    tags = ("enrollment",)
+
+    @get("/", summary="A team's tokens, with when each device last synced (official or admin)")
+    async def listing(self, team: FromPath[str], ctx: Ctx, principal: Caller) -> DeviceList:
+        require_role(principal, Role.OFFICIAL, Role.ADMIN)
+        team_id, commune = await managed_team(ctx, principal, team)
+        return DeviceList(team_id, commune, [device_out(d) for d in await list_devices(ctx.db, team_id)])
+
+    @delete(
+        "/{token_id:str}",
+        status_code=204,
+        summary="Revoke one device's token; it is refused (401) from its next request",
+    )
+    async def revoke(self, team: FromPath[str], token_id: FromPath[str], ctx: Ctx, principal: Caller) -> None:
+        require_role(principal, Role.OFFICIAL, Role.ADMIN)
+        team_id, _ = await managed_team(ctx, principal, team)
+        if not any(d.token_id == token_id for d in await list_devices(ctx.db, team_id)):
+            raise ProblemError(404, "not-found", f"no device {token_id} in team {team_id}")
+        await revoke_token(ctx.db, token_id, ctx.now())

@@ -1,0 +1,78 @@
+// The API's checks, run before a record is queued, with the limits and messages the server serves
+// in /team/form.json (its own constants): what would be refused is refused here, offline.
+
+const codePoints = (text) => [...text].length;
+
+/** Local time with its offset, as the API wants: 2026-03-01T09:30:00+07:00. */
+export function isoWithOffset(date) {
+  const pad = (n) => String(Math.trunc(Math.abs(n))).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+  );
+}
+
+/** The value of a datetime-local input for a moment (the phone's local time, to the minute). */
+export function localInputValue(date) {
+  return isoWithOffset(date).slice(0, 16);
+}
+
+function checkMoment(form, value, errors) {
+  const moment = new Date(value);
+  if (!value || Number.isNaN(moment.getTime())) {
+    errors.push(["observed_at", "required"]);
+    return;
+  }
+  if (moment.getTime() > Date.now() + form.limits.clock_skew_seconds * 1000) errors.push(["observed_at", "future"]);
+  if (moment.getTime() < Date.parse(form.limits.earliest)) errors.push(["observed_at", "too_early"]);
+}
+
+function checkPeople(form, value, errors) {
+  if (!Number.isInteger(value) || value < 1 || value > form.limits.people_max) {
+    errors.push(["people_affected", "people_range"]);
+  }
+}
+
+function checkHousehold(form, ref, consent, errors) {
+  if (ref === null) return;
+  const pattern = new RegExp(form.limits.household_ref_pattern);
+  if (codePoints(ref) > form.limits.household_ref_max || !pattern.test(ref)) {
+    errors.push(["household_ref", "household_pattern"]);
+  } else if (new RegExp(form.limits.id_like_pattern).test(ref)) {
+    errors.push(["household_ref", "household_id_like"]);
+  } else if (!consent) {
+    errors.push(["household_ref", "household_consent"]);
+  }
+}
+
+/** [field, rule] pairs for a ticket body (as POST /api/v1/tickets takes it). */
+export function ticketProblems(form, villages, body) {
+  const errors = [];
+  if (!villages.some((v) => v.code === body.village)) errors.push(["village", "required"]);
+  if (!body.categories.length) errors.push(["categories", "required"]);
+  if (!form.services.some((s) => s.code === body.service)) errors.push(["service", "required"]);
+  checkPeople(form, body.people_affected, errors);
+  checkHousehold(form, body.household_ref ?? null, body.consent, errors);
+  if (!body.description.trim()) errors.push(["description", "blank"]);
+  else if (codePoints(body.description) > form.limits.description_max) errors.push(["description", "too_long"]);
+  checkMoment(form, body.observed_at, errors);
+  return errors;
+}
+
+/** [field, rule] pairs for a "me too" occurrence; a household reference needs consent here too. */
+export function occurrenceProblems(form, body, consent) {
+  const errors = [];
+  checkPeople(form, body.people_affected, errors);
+  checkHousehold(form, body.household_ref ?? null, consent, errors);
+  checkMoment(form, body.observed_at, errors);
+  return errors;
+}
+
+/** The field a server's JSON path names: $.tickets[3].household_ref -> household_ref. */
+export function fieldOfPath(path) {
+  const match = /\.([a-z_]+)(?:\[\d+\])?$/.exec(path || "");
+  return match ? match[1] : null;
+}
