@@ -36,6 +36,7 @@ MESSAGES: dict[str, Label] = {
     "skip": Label("Chuyển đến nội dung chính", "Skip to main content"),
     "sign_in": Label("Đăng nhập", "Sign in"),
     "sign_out": Label("Đăng xuất", "Sign out"),
+    "teams_nav": Label("Tổ và điện thoại", "Teams and phones"),
     "token": Label("Mã truy cập của cán bộ", "Official's access token"),
     "token_help": Label(
         "Dán mã truy cập được cấp cho cán bộ xã hoặc tỉnh.",

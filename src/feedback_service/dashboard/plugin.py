@@ -18,6 +18,7 @@ from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.dashboard.figures import DashboardData
 from feedback_service.dashboard.headers import security_headers
 from feedback_service.dashboard.pages import Dashboard, DashboardController
+from feedback_service.dashboard.teams import TeamsController
 from feedback_service.dashboard.ticket_pages import TicketPages
 
 __all__ = ["STATIC", "TEMPLATES", "DashboardPlugin"]
@@ -63,7 +64,7 @@ class DashboardPlugin(InitPlugin):
         app_config.route_handlers.append(
             Router(
                 path="/",
-                route_handlers=[DashboardController, TicketPages, static],
+                route_handlers=[DashboardController, TicketPages, TeamsController, static],
                 dependencies={"dashboard": Provide(lambda: dashboard, sync_to_thread=False)},
                 middleware=[security_headers],
             )

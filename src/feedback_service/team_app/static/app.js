@@ -71,6 +71,7 @@ const T = {
     signed_out_title: "Điện thoại này đã bị thu hồi quyền gửi",
     signed_out_help: "Cán bộ xã đã thu hồi mã của điện thoại này. Các mục chưa gửi vẫn còn trên máy: xuất ra tệp, hoặc đăng ký lại bằng mã mới để gửi tiếp.",
     editing: "Đang sửa một mục bị từ chối.",
+    device_label: "Điện thoại đăng ký lúc",
   },
   en: {
     app: "Community digital technology team",
@@ -137,6 +138,7 @@ const T = {
     signed_out_title: "This phone was signed out",
     signed_out_help: "The commune revoked this phone's access. Unsent items are still on it: export them, or enroll again with a new code to send them.",
     editing: "Fixing a refused item.",
+    device_label: "Phone enrolled at",
   },
 };
 
@@ -181,7 +183,7 @@ async function enroll(code) {
     response = await fetch("/api/v1/enrollments/redeem", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ code: code.trim(), label: `phone ${localInputValue(new Date())}` }),
+      body: JSON.stringify({ code: code.trim(), label: `${t("device_label")} ${localInputValue(new Date()).replace("T", " ")}` }),
       credentials: "omit",
     });
   } catch {
@@ -401,6 +403,14 @@ function meTooList(tickets) {
 
 // ---------------------------------------------------------------- outbox
 
+// The server's words for each field, in the user's language when they are one of the rules the app
+// knows (form.json carries each rule in English exactly as the API says it, and in Vietnamese).
+function serverMessage(message) {
+  const rule = Object.values(app.form.rules).find((r) => r.en === message);
+  if (!rule || app.lang === "en") return message;
+  return `${pick(rule)} (${message})`;
+}
+
 function problemView(problem) {
   if (!problem) return null;
   const errors = problem.errors || [];
@@ -408,16 +418,22 @@ function problemView(problem) {
     ? errors.map((e) => {
         const field = fieldOfPath(e.path);
         const label = field && app.form.fields[field] ? pick(app.form.fields[field]) : e.path;
-        return h("li", {}, h("strong", {}, `${label}: `), e.message, field && app.form.hints[field] ? h("span", { class: "hint" }, ` ${t("what_to_change")} ${pick(app.form.hints[field])}`) : null);
+        return h("li", {}, h("strong", {}, `${label}: `), serverMessage(e.message), field && app.form.hints[field] ? h("span", { class: "hint" }, `${t("what_to_change")} ${pick(app.form.hints[field])}`) : null);
       })
     : [h("li", {}, problem.detail || problem.title || "")];
   return h("div", { class: "problem", role: "note" }, h("p", {}, t("refused_help")), h("ul", {}, lines));
 }
 
-function itemSummary(item) {
-  if (item.kind === "occurrence") return `${t("kind_occurrence")} · ${villageName(item.village)} · ${item.summary}`;
+function itemLines(item) {
+  if (item.kind === "occurrence") {
+    return [h("p", { class: "item-title" }, `${t("kind_occurrence")} · ${villageName(item.village)}`), h("p", {}, item.summary)];
+  }
   const b = item.body;
-  return `${t("kind_ticket")} · ${villageName(b.village)} · ${b.categories.map(categoryLabel).join(", ")} · ${b.description.slice(0, 80)}`;
+  return [
+    h("p", { class: "item-title" }, `${t("kind_ticket")} · ${villageName(b.village)}`),
+    h("p", { class: "meta" }, b.categories.map(categoryLabel).join(", ")),
+    h("p", {}, b.description.length > 120 ? `${b.description.slice(0, 120)}…` : b.description),
+  ];
 }
 
 function outboxItem(item) {
@@ -456,7 +472,7 @@ function outboxItem(item) {
     "li",
     { class: "item", "data-id": item.id, "data-state": item.state },
     h("p", { class: `badge state-${item.state}` }, t(`state_${item.state}`)),
-    h("p", { class: "item-title" }, itemSummary(item)),
+    itemLines(item),
     h("p", { class: "meta" }, when(item.created_at)),
     item.state === "conflict" ? h("p", {}, t("conflict_help")) : problemView(item.state === "refused" ? item.problem : null),
     actions.length ? h("div", { class: "actions" }, actions) : null,
@@ -473,6 +489,7 @@ function exportUnsent() {
 }
 
 function connectionLine() {
+  if (status.signedOut) return t("signed_out_title");
   if (status.state === "sending") return t("status_sending");
   if (status.state === "offline") return t("status_offline");
   return status.lastContact ? t("status_idle", { time: status.lastContact.toLocaleTimeString(app.lang === "vi" ? "vi-VN" : "en-GB") }) : t("status_never");
@@ -485,14 +502,14 @@ function outboxScreen() {
     h("p", { id: "outbox-count", class: "count", "data-count": app.items.length }, t("outbox_count", { n: app.items.length })),
     h("p", { class: "meta", id: "connection", "aria-live": "polite" }, connectionLine()),
     h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary", onclick: () => sync("manual") }, t("send_now")),
+      status.signedOut ? null : h("button", { type: "button", class: "primary", onclick: () => sync("manual") }, t("send_now")),
       h("button", { type: "button", onclick: exportUnsent, disabled: !app.items.length }, t("export")),
     ),
     h("p", { class: "meta" }, t("export_help")),
     h("p", { class: "meta" }, app.persisted ? t("persisted_yes") : t("persisted_no")),
     app.items.length ? h("ul", { class: "list", id: "outbox" }, app.items.map(outboxItem)) : h("p", {}, t("empty_outbox")),
     app.sent.length
-      ? [h("h2", {}, t("recently_sent")), h("ul", { class: "list", id: "sent" }, app.sent.map((item) => h("li", { class: "item", "data-id": item.id, "data-state": "sent" }, h("p", { class: "badge state-sent" }, t(`sent_${item.outcome}`)), h("p", { class: "item-title" }, itemSummary(item)), h("p", { class: "meta" }, when(item.sent_at)))))]
+      ? [h("h2", {}, t("recently_sent")), h("ul", { class: "list", id: "sent" }, app.sent.map((item) => h("li", { class: "item", "data-id": item.id, "data-state": "sent" }, h("p", { class: "badge state-sent" }, t(`sent_${item.outcome}`)), itemLines(item), h("p", { class: "meta" }, when(item.sent_at)))))]
       : null,
   );
 }
@@ -595,12 +612,18 @@ async function main() {
   app.persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
   await refresh();
   onChange(() => refreshQuietly());
-  const match = /[#&]enroll=([^&]+)/.exec(location.hash);
-  if (match) {
-    history.replaceState(null, "", location.pathname);
-    await enroll(decodeURIComponent(match[1]));
-  }
+  window.addEventListener("hashchange", enrollFromLink);
+  await enrollFromLink();
   await start();
+}
+
+// The link's code rides in the fragment (#enroll=...), which the browser never sends to a server.
+// It leaves the address bar and the history at once.
+async function enrollFromLink() {
+  const match = /[#&]enroll=([^&]+)/.exec(location.hash);
+  if (!match) return;
+  history.replaceState(null, "", location.pathname);
+  await enroll(decodeURIComponent(match[1]));
 }
 
 main();
