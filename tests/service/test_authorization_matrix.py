@@ -100,6 +100,18 @@ MATRIX: dict[str, dict[str, Cell]] = {
     "POST /api/v1/tokens": row(*DENIED, 403, 403, 403, 403, 403, 201),
     "DELETE /api/v1/tokens/{token_id:str}": row(*DENIED, 403, 403, 403, 403, 403, 204),
     "GET /api/v1/me": ANY_TOKEN,
+    # Phones: officials enroll and revoke the phones of their commune's teams, admins any; a phone
+    # redeems its code with no token (an unknown code is 404 for everyone); a team reads its state.
+    "POST /api/v1/enrollments": row(*DENIED, 403, 403, 201, 403, 201, 201),
+    "POST /api/v1/enrollments/redeem": same(404),
+    "GET /api/v1/teams/{team:str}/devices": row(*DENIED, 403, 403, 200, 404, 200, 200),
+    "DELETE /api/v1/teams/{team:str}/devices/{token_id:str}": row(*DENIED, 403, 403, 204, 404, 204, 204),
+    "GET /api/v1/team": row(*DENIED, A, N, 403, 403, 403, 403),
+    # The team app's files: public (a phone must open them before it has a token).
+    "GET /team": same(200),
+    "GET /team/{file_path:path}": same(200),
+    "GET /team/form.json": same(200),
+    "GET /team/sw.js": same(200),
     "GET /metrics": row(*DENIED, 403, 403, 403, 403, 403, 200),
     # The dashboard: officials only, by session; A's pages are "not found" to B's official.
     "GET /": same(302),
@@ -120,6 +132,12 @@ MATRIX: dict[str, dict[str, Cell]] = {
     ),
     "GET /dashboard/export/{what:str}": row(OUT, OUT, OUT, OUT, OUT, A, 404, A, OUT),
     "GET /dashboard/static/{file_path:path}": same(200),
+    "GET /dashboard/teams": row(OUT, OUT, OUT, OUT, OUT, 200, 200, 200, OUT),
+    "GET /dashboard/teams/{team:str}": row(OUT, OUT, OUT, OUT, OUT, 200, 404, 200, OUT),
+    "POST /dashboard/teams/enroll": row(OUT, OUT, OUT, OUT, OUT, 201, 404, 201, OUT),
+    "POST /dashboard/teams/{team:str}/devices/{token_id:str}/revoke": row(
+        OUT, OUT, OUT, OUT, OUT, (303, "->/dashboard/teams/T9"), 403, (303, "->/dashboard/teams/T9"), OUT
+    ),
     # The OpenAPI document, Swagger UI and its files: public (the contract is no secret).
     **{
         f"GET /schema{tail}": same(200)
@@ -276,6 +294,21 @@ REQUESTS: dict[str, Request] = {
     ),
     "POST /api/v1/tokens": _api("POST", f"{V1}/tokens", json={"role": "team", "team": "T8", "commune": "C1"}),
     "DELETE /api/v1/tokens/{token_id:str}": _api("DELETE", lambda d: f"{V1}/tokens/{d.spare_token_id}"),
+    "POST /api/v1/enrollments": _api("POST", f"{V1}/enrollments", json={"team": "T1", "commune": "C1"}),
+    "POST /api/v1/enrollments/redeem": _api("POST", f"{V1}/enrollments/redeem", json={"code": "fse_unknown"}),
+    "GET /api/v1/teams/{team:str}/devices": _api("GET", f"{V1}/teams/T1/devices"),
+    "DELETE /api/v1/teams/{team:str}/devices/{token_id:str}": _api(
+        "DELETE", lambda d: f"{V1}/teams/T9/devices/{d.spare_token_id}"
+    ),
+    "GET /team/{file_path:path}": _api("GET", "/team/app.js"),
+    "GET /dashboard/teams": _page("GET", "/dashboard/teams"),
+    "GET /dashboard/teams/{team:str}": _page("GET", "/dashboard/teams/T1"),
+    "POST /dashboard/teams/enroll": _page(
+        "POST", "/dashboard/teams/enroll", form=lambda d: {"team": "T1", "commune": "C1"}
+    ),
+    "POST /dashboard/teams/{team:str}/devices/{token_id:str}/revoke": _page(
+        "POST", lambda d: f"/dashboard/teams/T9/devices/{d.spare_token_id}/revoke"
+    ),
     "GET /": _page("GET", "/"),
     "GET /dashboard": _page("GET", "/dashboard"),
     "GET /dashboard/sign-in": _page("GET", "/dashboard/sign-in", sign_in=False),

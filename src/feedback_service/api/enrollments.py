@@ -23,10 +23,10 @@ from feedback_service.auth.enrollment import (
     DEFAULT_HOURS,
     MAX_HOURS,
     create_enrollment,
-    may_manage,
     redeem_enrollment,
 )
 from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import TokenRequestError
 from feedback_service.context import ServiceContext
 from feedback_service.store.enrollments import (
@@ -142,7 +142,7 @@ async def managed_team(ctx: ServiceContext, principal: Principal, team: str) -> 
     """``(team, commune)`` if the caller may manage this team's devices, else a 404 (as for a ticket
     outside the caller's scope)."""
     record = await find_team(ctx.db, team)
-    if record is None or not may_manage(principal, ctx.tree, record.commune):
+    if record is None or not may_manage_devices(principal, ctx.tree, record.commune):
         raise ProblemError(404, "not-found", f"no team {team}")
     return record.id, record.commune
 
@@ -170,7 +170,7 @@ class EnrollmentController(Controller):
             raise validation_error(
                 [FieldProblem("$.commune", "required for a province official or an admin")]
             )
-        if not may_manage(principal, ctx.tree, commune):
+        if not may_manage_devices(principal, ctx.tree, commune):
             raise ProblemError(403, "forbidden", f"commune {commune} is outside this token's scope")
         try:
             issued = await create_enrollment(

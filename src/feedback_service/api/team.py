@@ -16,6 +16,7 @@ from digitransform.domain import LOCAL_TZ, AdminLevel, Barrier, DigitalService, 
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.security import require_role
 from feedback_service.auth.principal import Role
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.store.enrollments import mark_synced
 from feedback_service.store.queries import TicketQuery, list_tickets, official_notes
 
@@ -68,7 +69,7 @@ class TeamController(Controller):
         require_role(principal, Role.TEAM)
         tree = ctx.tree
         commune = tree[principal.commune or ""]
-        scope = principal.ticket_scope(tree)
+        scope = ticket_scope(principal, tree)
         async with ctx.db.reading() as conn:
             page = await list_tickets(conn, scope, TicketQuery(limit=TEAM_TICKETS))
             notes = await official_notes(conn, [t.id for t in page.items])

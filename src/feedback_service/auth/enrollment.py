@@ -44,7 +44,6 @@ __all__ = [
     "AttemptLimiter",
     "IssuedEnrollment",
     "create_enrollment",
-    "may_manage",
     "redeem_enrollment",
 ]
 
@@ -53,14 +52,6 @@ CODE_BYTES = 16
 DEFAULT_HOURS = 72
 MAX_HOURS = 24 * 14
 """A code older than two weeks is more likely lost than about to be used."""
-
-
-def may_manage(principal: Principal, tree: AdminTree, commune: str) -> bool:
-    """Whether ``principal`` may enroll and revoke the phones of teams in ``commune``: an admin, a
-    province official, or that commune's official."""
-    if principal.role is Role.ADMIN:
-        return True
-    return principal.role is Role.OFFICIAL and principal.scope in {tree.root.code, commune}
 
 
 @attrs.frozen

@@ -8,6 +8,8 @@ decides what lies within a caller's reach.
   commune, and the interventions that touch it (or the whole province).
 - A **province official** sees everything in the province.
 - An **admin** manages tokens and sees no ticket at all.
+- A team's **phones** (enrollment codes, devices) are managed by an admin, or by an official who
+  sees the team's commune.
 
 The answer is a :class:`~feedback_service.store.records.Scope` (a plain value the store turns into
 SQL); the functions below answer the other questions (a trend filter, a unit, an intervention) from
@@ -27,6 +29,7 @@ from feedback_service.store.records import Scope
 
 __all__ = [
     "NOTHING",
+    "may_manage_devices",
     "may_record_in",
     "sees_intervention",
     "sees_unit",
@@ -117,3 +120,11 @@ def may_record_in(principal: Principal, tree: AdminTree, code: str) -> bool:
     if principal.role is not Role.OFFICIAL or principal.scope is None:
         return False
     return tree.is_within(code, principal.scope)
+
+
+def may_manage_devices(principal: Principal, tree: AdminTree, commune: str) -> bool:
+    """Whether ``principal`` may enroll and revoke the phones of a team in ``commune``: an admin, or
+    an official who sees that commune (its own official, or the province's)."""
+    if principal.role is Role.ADMIN:
+        return True
+    return principal.role is Role.OFFICIAL and sees_unit(ticket_scope(principal, tree), tree, commune)

@@ -20,8 +20,9 @@ from markupsafe import Markup
 
 from digitransform.domain import LOCAL_TZ, AdminLevel, Label
 from feedback_service.api.enrollments import enrollment_link
-from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS, create_enrollment, may_manage
+from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS, create_enrollment
 from feedback_service.auth.principal import Principal
+from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import TokenRequestError
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.language import Language, text
@@ -131,7 +132,9 @@ class TeamsController(Controller):
             last = max((d.last_synced_at for d in active if d.last_synced_at is not None), default=None)
             rows.append((team, ctx.tree.get(team.commune), len(active), _moment(last)))
         commune_choices = [
-            u for u in ctx.tree.at_level(AdminLevel.COMMUNE) if may_manage(principal, ctx.tree, u.code)
+            u
+            for u in ctx.tree.at_level(AdminLevel.COMMUNE)
+            if may_manage_devices(principal, ctx.tree, u.code)
         ]
         return _page(
             request,
@@ -163,7 +166,7 @@ class TeamsController(Controller):
         if principal is None:
             return _to_sign_in(dashboard, language)
         record = await find_team(ctx.db, team)
-        if record is None or not may_manage(principal, ctx.tree, record.commune):
+        if record is None or not may_manage_devices(principal, ctx.tree, record.commune):
             return _page(
                 request,
                 dashboard,
@@ -216,7 +219,7 @@ class TeamsController(Controller):
             hours = int(str(form.get("hours", DEFAULT_HOURS)))
         except ValueError:
             hours = 0
-        if not may_manage(principal, ctx.tree, commune):
+        if not may_manage_devices(principal, ctx.tree, commune):
             return await self._teams_page(
                 request, ctx, dashboard, principal, language, text("not_found", language), 404
             )
@@ -268,7 +271,7 @@ class TeamsController(Controller):
         if principal is None:
             return _to_sign_in(dashboard, language)
         record = await find_team(ctx.db, team)
-        allowed = record is not None and may_manage(principal, ctx.tree, record.commune)
+        allowed = record is not None and may_manage_devices(principal, ctx.tree, record.commune)
         if not allowed or not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
             return await self._teams_page(
                 request, ctx, dashboard, principal, language, text("bad_form", language), 403
