@@ -10,7 +10,6 @@ import attrs
 from digitransform.demo import demo_units
 from digitransform.domain import AdminTree
 from digitransform.formats import load_tree
-from feedback_service.auth.enrollment import AttemptLimiter
 from feedback_service.auth.throttle import Throttle
 from feedback_service.auth.tokens import TokenCache
 from feedback_service.settings import DEMO_UNITS, Settings
@@ -47,8 +46,6 @@ class ServiceContext:
     tree: AdminTree
     tokens: TokenCache
     throttle: Throttle = attrs.field(factory=Throttle)
-    enrollment_attempts: AttemptLimiter = attrs.field(factory=AttemptLimiter)
-    """Failed enrollment attempts per client address, in this worker."""
 
     @classmethod
     def open(cls, settings: Settings, tree: AdminTree | None = None) -> ServiceContext:

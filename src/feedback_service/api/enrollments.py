@@ -18,7 +18,7 @@ from digitransform.domain import LOCAL_TZ
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
-from feedback_service.api.security import require_role
+from feedback_service.api.security import client_address, require_role, too_many_failures
 from feedback_service.auth.enrollment import (
     DEFAULT_HOURS,
     MAX_HOURS,
@@ -134,10 +134,6 @@ _REFUSALS = {
 }
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client is not None else "?"
-
-
 async def managed_team(ctx: ServiceContext, principal: Principal, team: str) -> tuple[str, str]:
     """``(team, commune)`` if the caller may manage this team's devices, else a 404 (as for a ticket
     outside the caller's scope)."""
@@ -204,24 +200,21 @@ class EnrollmentController(Controller):
         security=[{}],
         summary="Trade an enrollment code for this device's own team token (no bearer token needed)",
         description="404 enrollment-unknown, 410 enrollment-expired or enrollment-used; 429 "
-        "too-many-attempts after repeated failures from one address.",
+        "too-many-failures after repeated failures (wrong codes or tokens) from one address.",
     )
     async def redeem(
         self, request: Request[Any, Any, Any], data: JSONBody[RedeemIn], ctx: Ctx
     ) -> Response[DeviceTokenOut]:
-        client = _client(request)
-        wait = ctx.enrollment_attempts.retry_after(client)
-        if wait:
-            raise ProblemError(
-                429,
-                "too-many-attempts",
-                f"too many failed enrollment attempts from this address; try again in {wait} s",
-                headers={"Retry-After": str(wait)},
-            )
+        # Wrong codes count with wrong tokens from the same address: one limit for guessing secrets.
+        guard = ctx.throttle.guard(client_address(request), None, ctx.now())
+        wait = await guard.wait(ctx.db)
+        if wait is not None:
+            ctx.throttle.refused(guard, "enrollment", wait)
+            raise too_many_failures(wait)
         try:
             issued = await redeem_enrollment(ctx.db, data.code.strip(), now=ctx.now(), label=data.label)
         except RedeemRefused as refused:
-            ctx.enrollment_attempts.failed(client)
+            await ctx.throttle.fail(ctx.db, guard, "enrollment", refused.state.value)
             status, code, detail = _REFUSALS[refused.state]
             raise ProblemError(status, code, detail) from None
         p = issued.principal

@@ -53,7 +53,6 @@ TITLES: Mapping[str, str] = {
     "enrollment-unknown": "No such enrollment code",
     "enrollment-expired": "The enrollment code has expired",
     "enrollment-used": "The enrollment code was already used",
-    "too-many-attempts": "Too many failed attempts; wait and retry",
     "internal": "Internal error",
 }
 

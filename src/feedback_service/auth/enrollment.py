@@ -3,16 +3,15 @@
 An official (or an admin) creates a code for a team; it is shown once, as a link and a QR code. The
 phone that opens the link trades the code for its own token, so a lost phone is revoked alone. The
 code is ``fse_`` and 16 random bytes (128 bits): it is not a token (tokens start ``fs_`` and live in
-another table), so it never authenticates a request. Failed redemptions are limited per client
-address (:class:`AttemptLimiter`), though guessing 128 bits is hopeless anyway.
+another table), so it never authenticates a request. Failed redemptions count against the client's
+address in the same throttle as failed tokens (:mod:`feedback_service.auth.throttle`), though
+guessing 128 bits is hopeless anyway.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
-from collections import deque
 
 import attrs
 import sqlalchemy as sa
@@ -41,7 +40,6 @@ __all__ = [
     "CODE_PREFIX",
     "DEFAULT_HOURS",
     "MAX_HOURS",
-    "AttemptLimiter",
     "IssuedEnrollment",
     "create_enrollment",
     "redeem_enrollment",
@@ -131,30 +129,3 @@ async def redeem_enrollment(db: Database, code: str, *, now: dt.datetime, label:
 
     principal = await db.write(work)
     return IssuedToken(token_id, secret, principal)
-
-
-@attrs.define
-class AttemptLimiter:
-    """At most ``limit`` failed attempts per key (a client address) in ``window`` seconds, per worker."""
-
-    limit: int = 10
-    window: float = 15 * 60
-    _failures: dict[str, deque[float]] = attrs.field(factory=dict)
-
-    def retry_after(self, key: str) -> int:
-        """Seconds until ``key`` may try again; 0 if it may now."""
-        now = time.monotonic()
-        failures = self._failures.get(key)
-        if failures is None:
-            return 0
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if len(failures) < self.limit:
-            return 0
-        return max(1, int(failures[0] + self.window - now) + 1)
-
-    def failed(self, key: str) -> None:
-        """Count a failed attempt for ``key``."""
-        if len(self._failures) > 10_000:
-            self._failures.clear()
-        self._failures.setdefault(key, deque()).append(time.monotonic())

@@ -11,9 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from digitransform.domain import Barrier, DigitalService, Label, ResolutionType, TicketStatus
+from digitransform.domain import (
+    MAX_DESCRIPTION,
+    MAX_HOUSEHOLD_REF,
+    Barrier,
+    DigitalService,
+    Label,
+    ResolutionType,
+    TicketStatus,
+)
 from digitransform.domain.tickets import ID_LIKE_MESSAGE, ID_LIKE_PATTERN
-from feedback_service.api.schemas import HOUSEHOLD_REF_PATTERN, MAX_DESCRIPTION, MAX_HOUSEHOLD_REF, MAX_PEOPLE
+from feedback_service.api.schemas import HOUSEHOLD_REF_PATTERN, MAX_PEOPLE
 from feedback_service.api.wire import BLANK, CONSENT_NEEDED, EARLIEST, IN_FUTURE, TOO_EARLY
 from feedback_service.dashboard.language import Language, text
 from feedback_service.settings import Settings
