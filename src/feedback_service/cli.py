@@ -4,7 +4,7 @@ Settings come from ``FEEDBACK_*`` environment variables (see :mod:`feedback_serv
 ``--database-url`` and ``--units`` override the two most common, on every command. Bad input ends
 with one line on stderr that says what was wrong and what to do, exit status 2, never a traceback.
 ``tokens create`` prints the token alone on stdout (so ``TOKEN=$(feedback-service tokens create ...)``
-works) and its id on stderr.
+works) and its id on stderr; ``tokens enroll`` prints a phone's enrollment link alone on stdout.
 
 This module imports only the standard library at the top: ``--help`` and a mistyped command answer
 at once; each command imports what it needs when it runs.
@@ -161,6 +161,35 @@ def _tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tokens_enroll(args: argparse.Namespace) -> int:
+    from feedback_service.api.enrollments import enrollment_link
+    from feedback_service.auth.enrollment import create_enrollment
+    from feedback_service.context import utc_now
+
+    settings = _settings(args, find_demo=True)
+    tree = _tree(settings)
+
+    async def run() -> Any:
+        ctx = await _migrated(settings, tree)
+        try:
+            return await create_enrollment(
+                ctx.db, ctx.tree, team=args.team, commune=args.commune, created_by="cli",
+                now=utc_now(), hours=args.hours,
+            )  # fmt: skip
+        finally:
+            await ctx.db.dispose()
+
+    issued = _run(run())
+    print(enrollment_link(args.base_url, issued.code))
+    expires = issued.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    print(
+        f"enrollment {issued.id} for team {issued.team} ({issued.commune}): one phone, until {expires}; "
+        "shown once (open it on the phone, or show it as a QR code from the dashboard instead)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _tokens_revoke(args: argparse.Namespace) -> int:
     from feedback_service.context import utc_now
     from feedback_service.store.tokens import revoke_token
@@ -277,13 +306,14 @@ def _demo(args: argparse.Namespace) -> int:
     tree = _tree(settings)
     sock = None if args.no_serve else bind(args.host, args.port)
     try:
-        team_secret, team, official_secret, province = _run(_load_demo(args, settings, tree))
+        team_secret, team, official_secret, province, code = _run(_load_demo(args, settings, tree))
     except BaseException:
         if sock is not None:
             sock.close()
         raise
     print(f"team token ({team}):\n{team_secret}")
     print(f"province official token ({province}):\n{official_secret}")
+    print(f"team app: enroll one phone of {team} (once, within 72 h):\n{_demo_link(args, code)}")
     print(
         f"database: {database_url}\n"
         f"  more tokens: feedback-service tokens create --database-url {database_url} --role ...",
@@ -295,12 +325,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_link(args: argparse.Namespace, code: str) -> str:
+    from feedback_service.api.enrollments import enrollment_link
+
+    return enrollment_link(f"http://{args.host}:{args.port}", code)
+
+
 async def _load_demo(
     args: argparse.Namespace, settings: Settings, tree: AdminTree
-) -> tuple[str, str, str, str]:
+) -> tuple[str, str, str, str, str]:
     from sqlalchemy import func, select
 
     from digitransform.domain import AdminLevel
+    from feedback_service.auth.enrollment import create_enrollment
     from feedback_service.auth.principal import Role
     from feedback_service.auth.tokens import issue_token
     from feedback_service.context import utc_now
@@ -331,7 +368,10 @@ async def _load_demo(
         official = await issue_token(
             ctx.db, ctx.tree, Role.OFFICIAL, scope=ctx.tree.root.code, label="demo", now=now
         )
-        return team.secret, f"T-{village.code}", official.secret, ctx.tree.root.code
+        phone = await create_enrollment(
+            ctx.db, ctx.tree, team=f"T-{village.code}", commune=commune, created_by="demo", now=now
+        )
+        return team.secret, f"T-{village.code}", official.secret, ctx.tree.root.code, phone.code
     finally:
         await ctx.db.dispose()
 
@@ -441,6 +481,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", help="a commune code or the province code (role official)")
     create.add_argument("--label", help="a note for `tokens list` (no personal names)")
     create.set_defaults(run=_tokens_create)
+    enroll = token_commands.add_parser(
+        "enroll", help="a single-use enrollment link for one phone of a team; prints it alone on stdout"
+    )
+    _add_store_options(enroll)
+    enroll.add_argument("--team", required=True, help="team code (created if new)")
+    enroll.add_argument("--commune", required=True, help="the team's commune code")
+    enroll.add_argument("--hours", type=int, default=72, help="how long the code works (default 72)")
+    enroll.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8000",
+        help="the service's address as the phone reaches it (default http://127.0.0.1:8000)",
+    )
+    enroll.set_defaults(run=_tokens_enroll)
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     _add_store_options(revoke)
     revoke.add_argument("token_id")

@@ -56,6 +56,29 @@ def test_tokens_create_prints_the_token_alone(
     assert _works(tmp_db, token) == 200
 
 
+def test_tokens_enroll_prints_a_link_that_enrolls_one_phone(
+    capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str
+) -> None:
+    """tokens enroll prints the link alone on stdout; its code gives one phone a team token, once;
+    a commune that is not one is exit 2 with one line."""
+    common = ("--database-url", tmp_db, "--units", units_csv)
+    status, out, err = _run(
+        capsys, "tokens", "enroll", "--team", "T01", "--commune", "C1", "--base-url", "https://fb.example",
+        *common,
+    )  # fmt: skip
+    assert status == 0, err
+    link = out.strip()
+    assert out == link + "\n" and link.startswith("https://fb.example/team/#enroll=fse_") and "enr_" in err
+    code = link.split("#enroll=", 1)[1]
+    app = create_app(Settings(database_url=tmp_db))
+    with Api.running(app) as api:
+        assert api.post("/enrollments/redeem", {"code": code}, who=None).status_code == 201
+        assert api.post("/enrollments/redeem", {"code": code}, who=None).status_code == 410
+    capsys.readouterr()  # the app's own log lines
+    status, out, err = _run(capsys, "tokens", "enroll", "--team", "T01", "--commune", "C1-01", *common)
+    assert status == 2 and out == "" and "not a commune" in err and len(err.splitlines()) == 1
+
+
 def test_tokens_revoke(capsys: pytest.CaptureFixture[str], tmp_db: str, units_csv: str) -> None:
     """A revoked token stops working; revoking an unknown id is exit 2 with a message."""
     common = ("--database-url", tmp_db, "--units", units_csv)
@@ -140,6 +163,7 @@ def test_demo_loads_tickets_and_prints_two_tokens(capsys: pytest.CaptureFixture[
     lines = out.splitlines()
     team_token, province_token = lines[1], lines[3]
     assert lines[0].startswith("team token") and lines[2].startswith("province official token")
+    assert lines[4].startswith("team app") and "http://127.0.0.1:8000/team/#enroll=fse_" in lines[5]
     url = f"sqlite+aiosqlite:///{database}"
     app = create_app(Settings(database_url=url))
     with Api.running(app) as api:
