@@ -182,8 +182,11 @@ def test_many_clients_same_tickets_rolling_restart(store: str, tmp_path: Path) -
             os.kill(stopped, signal.SIGTERM)  # one worker restarts while the clients go on
             for future in running:
                 future.result(timeout=300)
-        deadline = time.monotonic() + 60
-        while (len(after := _workers(served.process.pid)) < WORKERS) and time.monotonic() < deadline:
+        deadline, after = time.monotonic() + 60, before
+        while time.monotonic() < deadline:  # the stopped worker is gone and another took its place
+            after = _workers(served.process.pid)
+            if stopped not in after and len(after) == WORKERS:
+                break
             time.sleep(0.2)
         assert stopped not in after and len(after) == WORKERS, (before, after)
 
