@@ -133,6 +133,23 @@ def test_offline_records_survive_reload_and_restart_and_are_sent_once(
         "observed_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(),
     }
     assert _http(server, "POST", "/api/v1/tickets", other["token"], seed)[0] == 201
+    # And one the commune already resolved, with a note for the household.
+    solved = {**seed, "id": str(uuid.uuid4()), "description": "Ông Tư không đăng nhập được VNeID"}
+    assert _http(server, "POST", "/api/v1/tickets", other["token"], solved)[0] == 201
+    note = "Đã hướng dẫn ông Tư đặt lại mật khẩu tại nhà văn hoá ấp"
+    resolve = {"action": "resolve", "resolution": "on_the_spot", "note": note}
+    request = urllib.request.Request(
+        f"{server}/api/v1/tickets/{solved['id']}/transitions",
+        method="POST",
+        data=json.dumps(resolve).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {known_site.commune_token}",
+            "If-Match": '"1"',
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
 
     profile = tmp_path / "profile"
     launch = {
@@ -168,14 +185,22 @@ def test_offline_records_survive_reload_and_restart_and_are_sent_once(
         page = context.pages[0]
         page.goto(f"{server}/team/")
         assert _outbox(page) == ["waiting"] * 6
-        assert _count(known_site, "tickets", team) == 1
+        assert _count(known_site, "tickets", team) == 2
         context.set_offline(False)
         _wait_sent(page)
         assert page.locator("#sent li").count() == 6
         page.screenshot(path=str(shots / "team-app-outbox-sent.png"), full_page=True)
+        # The team's own tickets, with the commune's note to pass on to the household.
+        page.get_by_role("button", name="Của tổ").click()
+        page.locator("#tickets li").nth(2 + 5 - 1).wait_for()  # the state fetched after sending
+        mine = page.locator(f'#tickets li[data-ticket="{solved["id"]}"]')
+        assert note in mine.locator(".official-note").inner_text()
+        assert "Đã giải quyết" in mine.inner_text()
+        assert page.locator("#tickets li").count() == 2 + 5
+        page.screenshot(path=str(shots / "team-app-tickets.png"), full_page=True)
     finally:
         context.close()
-    assert _count(known_site, "tickets", team) == 1 + 5
+    assert _count(known_site, "tickets", team) == 2 + 5
     assert _count(known_site, "occurrences", team) == 1
 
 
@@ -264,7 +289,8 @@ def test_every_screen_fits_a_small_phone(
     context = chromium.new_context(**_context_options())
     page = context.new_page()
     transferred = []
-    page.on(
+    # On the context: the service worker's own fetches (it caches every file on install) count too.
+    context.on(
         "requestfinished",
         lambda r: transferred.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]),
     )

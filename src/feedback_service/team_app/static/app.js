@@ -517,7 +517,8 @@ function outboxScreen() {
 // ---------------------------------------------------------------- the team's tickets
 
 function ticketsScreen() {
-  const tickets = app.team.tickets;
+  // Newest observation first (a batch arrives at one moment, so the server's order says little).
+  const tickets = [...app.team.tickets].sort((a, b) => b.observed_at.localeCompare(a.observed_at));
   return h(
     "section",
     { class: "card" },
