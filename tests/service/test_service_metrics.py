@@ -5,6 +5,7 @@ endpoint is for admins only; with several workers a scrape counts all of them.
 from __future__ import annotations
 
 import concurrent.futures
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -164,6 +165,15 @@ def test_several_workers_are_counted_together(tmp_path: Path) -> None:
             "feedback_requests_total",
             frozenset({("method", "POST"), ("path", "/api/v1/tickets"), ("status_code", "201")}),
         )
+
+        def scrape_all() -> Counter[Sample]:
+            auth = {"Authorization": f"Bearer {admin_token}"}
+            return parse(httpx.get(f"{served.base}/metrics", headers=auth).text)
+
+        # The request counter moves once the answer is sent, a moment after the client has it.
+        deadline = time.monotonic() + 10
+        while scrape_all()[answered] < count and time.monotonic() < deadline:
+            time.sleep(0.1)
         for _ in range(4):  # each on a new connection, so any worker may answer
             text = httpx.get(
                 f"{served.base}/metrics", headers={"Authorization": f"Bearer {admin_token}"}
