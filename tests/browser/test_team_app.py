@@ -299,14 +299,27 @@ def test_every_screen_fits_a_small_phone(
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     assert sum(transferred) <= 150_000, sum(transferred)
     page.screenshot(path=str(shots / "team-app-enroll.png"))
-    screens = {"enroll": page}
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert _small_targets(page) == []
     _enroll(page, server, _code(server, known_site, _team())["code"])
     for name in ("Ghi nhận", "Tôi cũng vậy", "Hộp thư đi (0)", "Của tổ"):
         page.get_by_role("button", name=name).click()
-        screens[name] = page
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (name, width)
         assert _small_targets(page) == [], name
+    # The API's rules run before anything is queued, with its words: a phone number is no pseudonym,
+    # a blank description is refused, and the record stays off the outbox.
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.locator("#f-village").select_option(index=1)
+    page.get_by_label("Khuyết tật").check()
+    page.locator("#f-service").select_option("e_payment")
+    page.locator("#f-household_ref").fill("0912.345.678")
+    page.locator("#f-consent").check()
+    page.locator("#f-description").fill(" \u200b ")
+    page.get_by_role("button", name="Lưu vào hộp thư đi").click()
+    assert "trông giống số điện thoại" in page.locator("#household_ref-error").inner_text()
+    assert "đang để trống" in page.locator("#description-error").inner_text()
+    page.get_by_role("button", name="Hộp thư đi (0)").wait_for()
     page.get_by_role("button", name="English").click()
     page.get_by_role("button", name="Record").click()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -386,4 +399,14 @@ def test_an_official_enrolls_and_revokes_a_phone_from_the_dashboard(
     page.screenshot(path=str(shots / "team-app-signed-out.png"), full_page=True)
     assert _count(known_site, "tickets", team) == 0
     phone.close()
+
+    # The official's team pages fit a phone too.
+    desk.set_viewport_size(PHONE)
+    for path in ("/dashboard/teams", f"/dashboard/teams/{team}"):
+        desk.goto(server + path)
+        assert desk.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        heights = desk.locator("main button, main input:not([type=hidden]), main select").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 44, (path, heights)
     office.close()

@@ -170,3 +170,13 @@ def test_the_app_form_serves_the_apis_limits(api: Api) -> None:
     assert "<script>" not in page.text
     worker = api.client.get("/team/sw.js")
     assert worker.status_code == 200 and "const VERSION" in worker.text
+
+
+def test_the_enrollment_problems_are_in_the_openapi_document(api: Api) -> None:
+    """Redeeming documents its refusals as RFC 9457 problems, and needs no bearer token."""
+    schema = api.client.get("/schema/openapi.json").json()
+    redeem = schema["paths"]["/api/v1/enrollments/redeem"]["post"]
+    assert redeem["security"] == [{}]
+    for status in ("404", "410", "429"):
+        assert "application/problem+json" in redeem["responses"][status]["content"]
+    assert "409" in schema["paths"]["/api/v1/enrollments"]["post"]["responses"]

@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from digitransform.domain import LOCAL_TZ
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
-from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
+from feedback_service.api.problems import PROBLEM_JSON, FieldProblem, Problem, ProblemError, validation_error
 from feedback_service.api.security import client_address, require_role, too_many_failures
 from feedback_service.auth.enrollment import (
     DEFAULT_HOURS,
@@ -104,6 +105,24 @@ class DeviceList(msgspec.Struct):
     items: list[DeviceOut]
 
 
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
+
+
+_CREATE_PROBLEMS = {
+    403: _problem("forbidden: a team token, or a commune outside the official's scope"),
+    409: _problem("id-conflict: the team is known in another commune"),
+    422: _problem("validation: no such commune, a bad team code, hours out of range"),
+}
+_REDEEM_PROBLEMS = {
+    404: _problem("enrollment-unknown: no such code"),
+    410: _problem("enrollment-expired or enrollment-used: ask for a new code"),
+    422: _problem("validation: the body is not {code, label}"),
+    429: _problem("too-many-failures: too many wrong codes or tokens from this address; see Retry-After"),
+}
+_TEAM_PROBLEMS = {404: _problem("not-found: no such team (or device) within the caller's scope")}
+
+
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ)
 
@@ -155,6 +174,7 @@ class EnrollmentController(Controller):
         return_dto=None,
         status_code=201,
         summary="Create a single-use enrollment code for one phone of a team (official or admin)",
+        responses=_CREATE_PROBLEMS,
         description="The code works once, until expires_at (72 h by default), and never as a bearer token.",
     )
     async def create(
@@ -198,6 +218,7 @@ class EnrollmentController(Controller):
         return_dto=None,
         status_code=201,
         security=[{}],
+        responses=_REDEEM_PROBLEMS,
         summary="Trade an enrollment code for this device's own team token (no bearer token needed)",
         description="404 enrollment-unknown, 410 enrollment-expired or enrollment-used; 429 "
         "too-many-failures after repeated failures (wrong codes or tokens) from one address.",
@@ -230,7 +251,11 @@ class DeviceController(Controller):
     path = "/api/v1/teams/{team:str}/devices"
     tags = ("enrollment",)
 
-    @get("/", summary="A team's tokens, with when each device last synced (official or admin)")
+    @get(
+        "/",
+        summary="A team's tokens, with when each device last synced (official or admin)",
+        responses=_TEAM_PROBLEMS,
+    )
     async def listing(self, team: FromPath[str], ctx: Ctx, principal: Caller) -> DeviceList:
         require_role(principal, Role.OFFICIAL, Role.ADMIN)
         team_id, commune = await managed_team(ctx, principal, team)
@@ -240,6 +265,7 @@ class DeviceController(Controller):
         "/{token_id:str}",
         status_code=204,
         summary="Revoke one device's token; it is refused (401) from its next request",
+        responses=_TEAM_PROBLEMS,
     )
     async def revoke(self, team: FromPath[str], token_id: FromPath[str], ctx: Ctx, principal: Caller) -> None:
         require_role(principal, Role.OFFICIAL, Role.ADMIN)

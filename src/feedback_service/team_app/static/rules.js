@@ -2,6 +2,9 @@
 // in /team/form.json (its own constants): what would be refused is refused here, offline.
 
 const codePoints = (text) => [...text].length;
+// The domain's is_blank: only spaces, control and format characters (zero-width space, BOM) and
+// the few letters that render as nothing.
+const BLANK = /^[\s\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u2800\u3164\uffa0]*$/u;
 
 /** Local time with its offset, as the API wants: 2026-03-01T09:30:00+07:00. */
 export function isoWithOffset(date) {
@@ -56,7 +59,7 @@ export function ticketProblems(form, villages, body) {
   if (!form.services.some((s) => s.code === body.service)) errors.push(["service", "required"]);
   checkPeople(form, body.people_affected, errors);
   checkHousehold(form, body.household_ref ?? null, body.consent, errors);
-  if (!body.description.trim()) errors.push(["description", "blank"]);
+  if (BLANK.test(body.description)) errors.push(["description", "blank"]);
   else if (codePoints(body.description) > form.limits.description_max) errors.push(["description", "too_long"]);
   checkMoment(form, body.observed_at, errors);
   return errors;
