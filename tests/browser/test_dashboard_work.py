@@ -156,7 +156,7 @@ _CHART_TEXT = """() => [...document.querySelectorAll('svg.chart text')].filter(t
 def test_no_page_scrolls_sideways_and_chart_text_is_readable(
     chromium: Any, server: str, known_site: KnownSite, viewport: dict[str, int]
 ) -> None:
-    """Every page fits the width (scrollWidth), chart text is >= 12 px on screen, targets are >= 44 px."""
+    """Every page fits the width (scrollWidth); chart text >= 12 px on screen (320 px too); targets 44 px."""
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
     page.goto(f"{server}/dashboard/sign-in")
@@ -180,4 +180,9 @@ def test_no_page_scrolls_sideways_and_chart_text_is_readable(
         "els => els.map(e => e.getBoundingClientRect().height)"
     )
     assert buttons and min(buttons) >= 44
+    if viewport["width"] == PHONE["width"]:  # and on a smaller phone still
+        page.set_viewport_size({"width": 320, "height": 640})
+        page.goto(f"{server}{_pages(known_site)['overview']}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert min(page.evaluate(_CHART_TEXT)) >= 12
     context.close()
