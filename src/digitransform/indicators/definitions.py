@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from digitransform.domain import AdminLevel, Label, ServiceReport
+from digitransform.domain import AdminLevel, Label
 from digitransform.indicators.conditions import ALWAYS, Choose, Condition, ParamValue
 
 __all__ = [
@@ -217,10 +217,6 @@ class ReportSum:
     def evaluate(self, counts: Mapping[str, int]) -> int:
         """The sum over ``counts`` (a report's or a unit's summed counts, by field name)."""
         return sum(weight * counts[name] for name, weight in self.terms)
-
-    def of_report(self, report: ServiceReport) -> int:
-        """The sum for one report."""
-        return sum(weight * getattr(report, name) for name, weight in self.terms)
 
     def describe(self) -> str:
         """Readable form: ``received_total + carried_over - late_pending``."""

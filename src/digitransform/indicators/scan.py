@@ -1,6 +1,6 @@
 """Counting a households file in one pass: typed decoding in chunks, optionally across processes.
 
-This is the engine's hot path. A chunk of about a megabyte of JSON Lines is decoded at once by msgspec
+This is the engine's hot path. A chunk of JSON Lines (64 KiB, ``CHUNK_BYTES``) is decoded at once by msgspec
 into typed records, which validates every field on the way (types, ranges, allowed values), and the
 plan's compiled loop counts the records into their villages' counters. No domain object is built
 per household. Only when a chunk fails does the reader decode its lines one by one, to name the

@@ -114,10 +114,6 @@ class Filters:
         params = self.params(**changes)
         return "?" + urlencode(params) if params else ""
 
-    def language_query(self) -> str:
-        """The query string of this view in the other language."""
-        return self.query(lang=None if self.language is Language.EN else Language.EN.value)
-
 
 def _date(raw: str, name: str, problems: list[str]) -> dt.date | None:
     try:

@@ -120,7 +120,6 @@ def _page(
             "t": lambda key: text(key, language),
             "lang": language.value,
             "lang_query": _lang_query(language),
-            "other_lang_query": "" if language is Language.EN else "?lang=en",
             "csrf_field": CSRF_FIELD,
             "csrf_token": token,
             "base": base,

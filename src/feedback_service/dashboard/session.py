@@ -43,7 +43,6 @@ __all__ = [
     "csrf_token",
     "current_official",
     "end_session",
-    "set_csrf_cookie",
     "sign_in",
     "start_session",
 ]
@@ -155,13 +154,6 @@ def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, bool]:
     if known and len(known) >= 32:
         return known, False
     return secrets.token_urlsafe(32), True
-
-
-def set_csrf_cookie(
-    request: Request[Any, Any, Any], response: Response[Any], config: DashboardConfig, token: str
-) -> None:
-    """Remember a new CSRF token in its cookie."""
-    response.set_cookie(_cookie(request, config, CSRF_COOKIE, token, None))
 
 
 def csrf_matches(request: Request[Any, Any, Any], submitted: str | None) -> bool:

@@ -2,12 +2,13 @@
 
 Reads are ``async with db.reading() as conn``; a small read by key (a token, one ticket) is a plain
 function of a synchronous connection, ``await db.read(work)``, run where it costs least (below). A
-write is a plain function of a synchronous
-connection, ``await db.write(work)``: the handle runs it in a transaction and commits it, wherever that
-is cheapest for the store. On PostgreSQL it runs on a pooled ``asyncpg`` connection
-(``AsyncConnection.run_sync``), one transaction per write, as many at once as the pool allows. On
-SQLite it runs in the one writer thread of :mod:`~feedback_service.store.writer`, which commits
-concurrent writes together; writes never wait on the event loop in the middle of a transaction.
+write is a plain function of a synchronous connection, ``await db.write(work)``: the handle runs it
+in a transaction and commits it. Both stores commit concurrent writes together (group commit, in
+:mod:`~feedback_service.store.writer`): on PostgreSQL a :class:`~feedback_service.store.writer.PooledWriter`
+runs up to two write transactions per process on pooled ``asyncpg`` connections
+(``AsyncConnection.run_sync``), each holding every write that waited; on SQLite the one writer
+thread does. If a write of a group raises, the group runs again write by write, so a failing write
+fails alone. Writes never wait on the event loop in the middle of a transaction.
 
 SQLite needs care to behave like a server database under concurrent writers:
 
