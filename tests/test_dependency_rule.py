@@ -1,9 +1,9 @@
 """The dependency rule, read from the source with ``ast``: the core imports nothing it must not.
 
-- ``digitransform.domain`` imports nothing else of the project;
-- ``digitransform.formats`` only the domain;
-- ``digitransform.indicators`` and ``digitransform.trends`` only the domain and formats;
-- nothing in ``digitransform`` imports ``feedback_service``, a web framework or a database driver.
+The rule is stated once, as the table in ``docs/architecture.md`` ("The dependency rule, and why");
+this module reads that table and checks every module of ``digitransform`` against it. Nothing in
+``digitransform`` imports ``feedback_service``, a web framework or a database driver (the packages in
+:data:`FORBIDDEN`).
 
 Every import counts, including those inside functions and under ``if TYPE_CHECKING:``, and
 ``importlib.import_module("...")`` / ``__import__("...")`` with a literal name.
@@ -12,6 +12,7 @@ Every import counts, including those inside functions and under ``if TYPE_CHECKI
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,19 +42,37 @@ FORBIDDEN = frozenset(
 )
 """Top-level packages no module of ``digitransform`` may import."""
 
-ALLOWED_OWN = {
-    "digitransform.domain": ("digitransform.domain",),
-    "digitransform.formats": ("digitransform.domain", "digitransform.formats"),
-    "digitransform.indicators": ("digitransform.domain", "digitransform.formats", "digitransform.indicators"),
-    "digitransform.trends": ("digitransform.domain", "digitransform.formats", "digitransform.trends"),
-    "digitransform.interop": (
-        "digitransform.domain",
-        "digitransform.formats",
-        "digitransform.indicators",
-        "digitransform.interop",
-    ),
-}
-"""For each layer, the parts of ``digitransform`` it may import (itself included)."""
+ARCHITECTURE = SRC.parent / "docs" / "architecture.md"
+TABLE_HEADER = "| module | may import (of ours) |"
+
+
+def stated_rule(page: str) -> dict[str, tuple[str, ...]]:
+    """For each layer the table names, the parts of ``digitransform`` it may import (itself included).
+
+    A row whose first cell names ``digitransform.x`` modules lists what they may import as short names
+    (`` `domain` ``) or says ``nothing``; a row whose second cell begins with "any" leaves the layer free
+    within the library; other rows (``feedback_service``, the forbidden packages) are prose here.
+    """
+    rule: dict[str, tuple[str, ...]] = {}
+    lines = iter(page.splitlines())
+    for line in lines:
+        if line.strip() == TABLE_HEADER:
+            break
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        layers = re.findall(r"`(digitransform\.[a-z_]+)`", cells[0])
+        if not layers or cells[1].startswith("any"):
+            continue
+        allowed = tuple(f"digitransform.{name}" for name in re.findall(r"`([a-z_]+)`", cells[1]))
+        for layer in layers:
+            rule[layer] = (*allowed, layer)
+    return rule
+
+
+ALLOWED_OWN = stated_rule(ARCHITECTURE.read_text(encoding="utf-8"))
+"""For each layer, the parts of ``digitransform`` it may import (itself included), as the docs state."""
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -112,6 +131,51 @@ def violations(source: str, module: str, *, is_package: bool = False) -> list[st
 
 def source_files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_stated_rule_is_read_from_the_docs() -> None:
+    """The table in docs/architecture.md gives the layers the checker holds the code to."""
+    assert ALLOWED_OWN["digitransform.domain"] == ("digitransform.domain",)
+    assert ALLOWED_OWN["digitransform.formats"] == ("digitransform.domain", "digitransform.formats")
+    assert ALLOWED_OWN["digitransform.trends"] == (
+        "digitransform.domain",
+        "digitransform.formats",
+        "digitransform.trends",
+    )
+    assert "digitransform.indicators" in ALLOWED_OWN and "digitransform.interop" in ALLOWED_OWN
+    assert "digitransform.cli" not in ALLOWED_OWN  # "any part of the library"
+
+
+def test_every_part_of_the_library_is_in_the_table() -> None:
+    """Each subpackage and top-level module of digitransform has a row, so none escapes the rule."""
+    page = ARCHITECTURE.read_text(encoding="utf-8")
+    parts = {p.stem for p in PACKAGE.iterdir() if p.suffix == ".py" and p.stem != "__init__"}
+    parts |= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    stated = set(re.findall(r"^\| `digitransform\.([a-z_]+)`", page, flags=re.M))
+    stated |= set(re.findall(r"^\| `digitransform\.[a-z_]+`, `digitransform\.([a-z_]+)`", page, flags=re.M))
+    assert parts - stated == set()
+
+
+def test_a_table_row_reads_as_written() -> None:
+    """Short names become modules, 'nothing' allows only the layer itself, and 'any' frees a layer."""
+    page = "\n".join(
+        [
+            "intro",
+            TABLE_HEADER,
+            "|---|---|",
+            "| `digitransform.a` | nothing |",
+            "| `digitransform.b`, `digitransform.c` (note) | `a`, `domain` |",
+            "| `digitransform.d` | any part of the library |",
+            "| `feedback_service` | anything in `digitransform` |",
+            "",
+            "| `digitransform.e` | `a` |",
+        ]
+    )
+    assert stated_rule(page) == {
+        "digitransform.a": ("digitransform.a",),
+        "digitransform.b": ("digitransform.a", "digitransform.domain", "digitransform.b"),
+        "digitransform.c": ("digitransform.a", "digitransform.domain", "digitransform.c"),
+    }
 
 
 def test_the_package_has_the_layers_the_rule_is_about() -> None:
