@@ -12,8 +12,8 @@ writes the history entry, and adds the per-day trend aggregate's rows
 disagree with the tickets.
 
 Each mutation is a synchronous function of a connection, run by :meth:`Database.write
-<feedback_service.store.database.Database.write>` (on SQLite in the writer thread, committed together
-with whatever other writes arrived meanwhile; on PostgreSQL in its own transaction).
+<feedback_service.store.database.Database.write>`, committed together with whatever other writes
+arrived meanwhile (group commit: SQLite's writer thread, PostgreSQL's pooled writer).
 
 Idempotency: ids are minted by clients. A retry with the same content (compared by a canonical hash)
 returns what is stored, never a second row; the same id with other content is an
