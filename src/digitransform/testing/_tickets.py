@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Mapping, Sequence
 
+import attrs
 from hypothesis import strategies as st
 
 from digitransform.domain import (
@@ -76,6 +78,7 @@ _ANY_TRANSITION = st.builds(
 )
 _REJECT_WITH = st.sampled_from(("reason", "duplicate", "both"))
 _STEP_KIND = st.sampled_from(("seconds", "days", "midnight", "before_midnight"))
+_SIMULTANEOUS_STEP_KIND = st.sampled_from(("same", "seconds", "days", "midnight", "before_midnight"))
 _SECONDS = st.integers(1, 3_600)
 _DAYS = st.integers(1, 60)
 _ZONE = st.sampled_from(ZONES)
@@ -97,22 +100,45 @@ def tickets(tree: AdminTree) -> st.SearchStrategy[Ticket]:
     villages = tree.at_level(AdminLevel.VILLAGE)
     if not villages:
         raise ValueError(f"tickets: the tree under {tree.root.code} has no village")
-    return _tickets(tree, st.sampled_from(villages))
+    return _tickets(tree, st.sampled_from(villages), _Choices())
+
+
+@attrs.frozen
+class _Choices:
+    """What a ticket may be drawn from; each ``None`` means the strategy's own wide default."""
+
+    observed: st.SearchStrategy[dt.datetime] | None = None
+    categories: Sequence[Barrier] | None = None
+    services: Sequence[DigitalService] | None = None
+    teams: Mapping[str, Sequence[str | None]] | None = None
+
+    def team(self, draw: st.DrawFn, commune: str) -> str | None:
+        if self.teams is None:
+            return draw(_TEAM_REFS)
+        return draw(st.sampled_from(self.teams[commune]))
 
 
 @st.composite
-def _tickets(draw: st.DrawFn, tree: AdminTree, villages: st.SearchStrategy[AdminUnit]) -> Ticket:
+def _tickets(
+    draw: st.DrawFn, tree: AdminTree, villages: st.SearchStrategy[AdminUnit], choices: _Choices
+) -> Ticket:
     village = draw(villages)
+    commune = tree.commune_of(village.code).code
+    categories = (
+        _CATEGORIES
+        if choices.categories is None
+        else st.frozensets(st.sampled_from(choices.categories), min_size=1, max_size=4)
+    )
     return Ticket(
         id=draw(_TICKET_IDS),
-        commune=tree.commune_of(village.code).code,
+        commune=commune,
         village=village.code,
-        categories=draw(_CATEGORIES),
-        service=draw(_SERVICES),
-        observed_at=draw(_MOMENTS),
+        categories=draw(categories),
+        service=draw(_SERVICES if choices.services is None else st.sampled_from(choices.services)),
+        observed_at=draw(_MOMENTS if choices.observed is None else choices.observed),
         people_affected=draw(_PEOPLE),
         description=draw(_DESCRIPTION),
-        team=draw(_TEAM_REFS),
+        team=choices.team(draw, commune),
         household_ref=draw(_HOUSEHOLD_REFS),
     )
 
@@ -125,7 +151,9 @@ def transitions() -> st.SearchStrategy[Transition]:
     return _ANY_TRANSITION
 
 
-def _valid_transition(draw: st.DrawFn, status: TicketStatus, ticket_id: str) -> Transition:
+def _valid_transition(
+    draw: st.DrawFn, status: TicketStatus, ticket_id: str, duplicates: bool = True
+) -> Transition:
     action = draw(_ACTIONS[status])
     note = draw(_NOTE)
     if action is TicketAction.RESOLVE:
@@ -133,7 +161,7 @@ def _valid_transition(draw: st.DrawFn, status: TicketStatus, ticket_id: str) -> 
         external = draw(_EXTERNAL_REF) if resolution is ResolutionType.ESCALATED else None
         return Transition(action, resolution=resolution, external_ref=external, note=note)
     if action is TicketAction.REJECT:
-        with_ = draw(_REJECT_WITH)
+        with_ = draw(_REJECT_WITH) if duplicates else "reason"
         reason = draw(_REASON) if with_ != "duplicate" else None
         duplicate_of = None
         if with_ != "reason":
@@ -144,9 +172,14 @@ def _valid_transition(draw: st.DrawFn, status: TicketStatus, ticket_id: str) -> 
     return Transition(action, note=note)
 
 
-def _later(draw: st.DrawFn, previous: dt.datetime) -> dt.datetime:
-    """A moment after ``previous``: a small or large step, or right at or before the next local midnight."""
-    kind = draw(_STEP_KIND)
+def _later(draw: st.DrawFn, previous: dt.datetime, simultaneous: bool = False) -> dt.datetime:
+    """A moment after ``previous``: a small or large step, or right at or before the next local midnight.
+
+    With ``simultaneous``, sometimes the same instant (written in another zone, perhaps).
+    """
+    kind = draw(_SIMULTANEOUS_STEP_KIND if simultaneous else _STEP_KIND)
+    if kind == "same":
+        return previous.astimezone(draw(_ZONE))
     if kind == "seconds":
         step = dt.timedelta(seconds=draw(_SECONDS))
     elif kind == "days":
@@ -161,30 +194,57 @@ def _later(draw: st.DrawFn, previous: dt.datetime) -> dt.datetime:
     return (previous + step).astimezone(draw(_ZONE))
 
 
-def ticket_histories(tree: AdminTree, *, max_events: int = 12) -> st.SearchStrategy[TicketHistory]:
+def ticket_histories(
+    tree: AdminTree,
+    *,
+    max_events: int = 12,
+    observed: st.SearchStrategy[dt.datetime] | None = None,
+    categories: Sequence[Barrier] | None = None,
+    services: Sequence[DigitalService] | None = None,
+    teams: Mapping[str, Sequence[str | None]] | None = None,
+    duplicates: bool = True,
+    simultaneous: bool = False,
+) -> st.SearchStrategy[TicketHistory]:
     """A ticket and a valid sequence of events: lifecycle transitions and "me too" occurrences.
 
     Each event is strictly later than the one before, often exactly at local midnight or a
     microsecond before it; transitions carry what they need (a resolution; a reason or a
     ``duplicate_of`` naming another ticket). Reopening after a resolution or rejection appears.
+
+    The options narrow the draw for a test that filters or windows the tickets: ``observed``, when
+    tickets are met (default: :func:`~digitransform.testing.moments`); ``categories`` and
+    ``services`` to draw from; ``teams``, each commune's teams by commune code (``None`` among them
+    for a ticket without a team; default: a random team reference or none). ``duplicates=False``
+    rejects with a reason only, for a store that requires the named duplicate to exist;
+    ``simultaneous=True`` lets an event share the moment of the one before.
     """
-    return _ticket_histories(tickets(tree), max_events)
+    villages = tree.at_level(AdminLevel.VILLAGE)
+    if not villages:
+        raise ValueError(f"ticket_histories: the tree under {tree.root.code} has no village")
+    choices = _Choices(observed, categories, services, teams)
+    return _ticket_histories(
+        _tickets(tree, st.sampled_from(villages), choices), max_events, duplicates, simultaneous
+    )
 
 
 @st.composite
 def _ticket_histories(
-    draw: st.DrawFn, ticket_strategy: st.SearchStrategy[Ticket], max_events: int
+    draw: st.DrawFn,
+    ticket_strategy: st.SearchStrategy[Ticket],
+    max_events: int,
+    duplicates: bool,
+    simultaneous: bool,
 ) -> TicketHistory:
     ticket = draw(ticket_strategy)
     events: list[TicketEvent] = []
     state = TicketState()
     at = ticket.observed_at
     for _ in range(draw(st.integers(0, max_events))):
-        at = _later(draw, at)
+        at = _later(draw, at, simultaneous)
         if draw(_OCCURRENCE) == 0:
             events.append(TicketEvent(at, people_added=draw(_ADDED)))
             continue
-        transition = _valid_transition(draw, state.status, ticket.id)
+        transition = _valid_transition(draw, state.status, ticket.id, duplicates)
         state = apply_transition(state, transition, ticket_id=ticket.id)
         events.append(TicketEvent(at, transition=transition))
     return TicketHistory(ticket, events)
