@@ -50,7 +50,7 @@ def _fingerprint(secret: str | None) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:8] if secret else "-"
 
 
-@attrs.frozen
+@attrs.frozen(slots=True)
 class Guard:
     """One authentication attempt's keys, and the moment it happens."""
 
@@ -59,7 +59,12 @@ class Guard:
     now: int
     """Unix seconds."""
     client: str
-    fingerprint: str = attrs.field(repr=False)
+    secret: str | None = attrs.field(repr=False)
+    """Kept for :attr:`fingerprint` only, computed when a line is logged (never logged itself)."""
+
+    @property
+    def fingerprint(self) -> str:
+        return _fingerprint(self.secret)
 
     async def wait(self, db: Database) -> int | None:
         """Seconds until these keys may try again (``None``: they may now)."""
@@ -83,7 +88,7 @@ class Throttle:
         address = (client or "unknown")[: KEY_LENGTH - 5]
         prefix = token_prefix(secret)
         keys = (f"addr:{address}",) + (() if prefix is None else (f"token:{prefix}",))
-        return Guard(self, keys, int(now.timestamp()), address, _fingerprint(secret))
+        return Guard(self, keys, int(now.timestamp()), address, secret)
 
     def wait(self, windows: Iterable[tuple[int, int]], now: int) -> int | None:
         """The seconds to wait given each key's ``(window_start, failures)``; ``None`` under the limit."""
