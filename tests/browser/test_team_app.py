@@ -161,6 +161,9 @@ def test_offline_records_survive_reload_and_restart_and_are_sent_once(
     page = context.pages[0]
     _enroll(page, server, _code(server, known_site, team)["code"])
     page.screenshot(path=str(shots / "team-app-record.png"), full_page=True)
+    # Chromium's own verdict: the manifest, its icons and the service worker make it installable.
+    cdp = context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
 
     context.set_offline(True)
     for i in range(5):
