@@ -36,8 +36,9 @@ interventions = sa.Table(
     sa.Column("what", sa.Text(), nullable=False),
     sa.Column("units", sa.Text(), nullable=False),
     sa.Column("categories", sa.String(600), nullable=False),
-    sa.Column("start_date", sa.Date(), nullable=False, index=True),
-    sa.Column("end_date", sa.Date(), nullable=False),
+    # Stored as start_date and end_date (migration 0002); named in code as on the wire and in Intervention.
+    sa.Column("start_date", sa.Date(), key="started_on", nullable=False, index=True),
+    sa.Column("end_date", sa.Date(), key="ended_on", nullable=False),
     sa.Column("scope", sa.String(32), nullable=False),
     sa.Column("created_by", sa.String(32), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -80,8 +81,8 @@ def _row(i: Intervention) -> dict[str, Any]:
         "what": i.what,
         "units": ",".join(i.units),
         "categories": ",".join(c.value for c in i.categories),
-        "start_date": i.started_on,
-        "end_date": i.ended_on,
+        "started_on": i.started_on,
+        "ended_on": i.ended_on,
         "scope": i.scope,
         "created_by": i.created_by,
         "created_at": i.created_at,
@@ -94,8 +95,8 @@ def _from_row(row: Any) -> Intervention:
         what=row.what,
         units=tuple(row.units.split(",")),
         categories=tuple(Barrier(c) for c in row.categories.split(",")),
-        started_on=row.start_date,
-        ended_on=row.end_date,
+        started_on=row.started_on,
+        ended_on=row.ended_on,
         scope=row.scope,
         created_by=row.created_by,
         created_at=row.created_at,
@@ -127,10 +128,10 @@ async def list_interventions(
     """The interventions ``scope`` may see that overlap ``first``..``last``, oldest start first."""
     clauses: list[sa.ColumnElement[bool]] = []
     if first is not None:
-        clauses.append(interventions.c.end_date >= first)
+        clauses.append(interventions.c.ended_on >= first)
     if last is not None:
-        clauses.append(interventions.c.start_date <= last)
-    stmt = sa.select(interventions).where(*clauses).order_by(interventions.c.start_date, interventions.c.id)
+        clauses.append(interventions.c.started_on <= last)
+    stmt = sa.select(interventions).where(*clauses).order_by(interventions.c.started_on, interventions.c.id)
     async with db.reading() as conn:
         rows: Iterable[Any] = (await conn.execute(stmt)).all()
     return tuple(i for i in map(_from_row, rows) if sees_intervention(scope, tree, i.units))
