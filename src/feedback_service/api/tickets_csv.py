@@ -15,8 +15,8 @@ import attrs
 from litestar.response import Stream
 
 from feedback_service.api.wire import ticket_out
-from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.scope import ticket_scope
+from feedback_service.auth.principal import Principal
+from feedback_service.auth.scope import reads_free_text, ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.csv_tables import csv_lines, csv_text
 from feedback_service.store.queries import TicketQuery, list_tickets
@@ -63,7 +63,7 @@ TICKET_COLUMNS = (
 
 
 def _columns(principal: Principal) -> tuple[str, ...]:
-    if principal.role is Role.OFFICIAL:
+    if reads_free_text(principal):
         return TICKET_COLUMNS
     return tuple(c for c in TICKET_COLUMNS if c != "description")
 

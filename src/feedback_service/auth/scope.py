@@ -31,6 +31,7 @@ __all__ = [
     "NOTHING",
     "may_manage_devices",
     "may_record_in",
+    "reads_free_text",
     "sees_intervention",
     "sees_unit",
     "ticket_scope",
@@ -113,6 +114,15 @@ def sees_intervention(scope: Scope, tree: AdminTree, units: Iterable[str]) -> bo
     if not codes:
         return scope != NOTHING
     return bool(units_seen(scope, tree, codes))
+
+
+def reads_free_text(principal: Principal) -> bool:
+    """Whether ``principal``'s exports carry tickets' free text (descriptions): officials' only.
+
+    A team reads its own tickets' descriptions in the app, but its CSV leaves them out, since a
+    spreadsheet travels further than the app. Household references are in no export at all.
+    """
+    return principal.role is Role.OFFICIAL
 
 
 def may_record_in(principal: Principal, tree: AdminTree, code: str) -> bool:

@@ -25,7 +25,7 @@ from digitransform.domain import AdminLevel, AdminUnit, Barrier, DigitalService,
 from digitransform.trends import GroupBy
 from feedback_service.api.security import client_address
 from feedback_service.auth.principal import Principal
-from feedback_service.auth.scope import sees_unit, ticket_scope
+from feedback_service.auth.scope import reads_free_text, sees_unit, ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.dashboard.exports import ageing_csv, ranking_csv, tickets_csv, trend_csv
@@ -401,7 +401,7 @@ class DashboardController(Controller):
             async with ctx.db.reading() as conn:
                 found = await list_tickets(conn, scope, query)
             fmt = dashboard.config.formatter(filters.language)
-            body = tickets_csv(found.items, fmt, with_description=True)
+            body = tickets_csv(found.items, fmt, with_description=reads_free_text(principal))
             return _csv(body, f"tickets_{unit.code}.csv")
         return _not_found(
             request,
