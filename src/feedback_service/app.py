@@ -27,6 +27,7 @@ from feedback_service.api import (
     TicketController,
     TransitionController,
 )
+from feedback_service.api.contract import document_contract
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.enrollments import DeviceController, EnrollmentController
 from feedback_service.api.interventions import InterventionController
@@ -148,6 +149,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
     # Around everything, unmatched paths included: the request id and one log line per request.
     app.asgi_handler = RequestLogger(app.asgi_handler)
     document_throttling(app)
+    document_contract(app)
     return app
 
 

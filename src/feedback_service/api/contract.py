@@ -1,0 +1,130 @@
+"""The OpenAPI document is the contract: every status and content type an operation answers is in it.
+
+Litestar documents an operation's success and, for one with parameters, a 400 in its own shape
+(``application/json``). The service answers more, and every error as an RFC 9457 problem
+(``application/problem+json``), so after the app is built :func:`document_contract` states, for
+every operation under ``/api/v1`` (and the probes), what it may answer:
+
+- 400 ``bad-request`` on every operation (a NUL in the path or a query parameter, a bad parameter);
+- 401 and 403 on every operation that takes a token (429 is added by the throttle);
+- 404 on every operation with a path parameter (outside your scope is the same as missing);
+- 413, 415 and 422 on every operation that takes a JSON body;
+- what one operation alone answers: a replay's 200 and a conflict's 409 for the idempotent
+  creations, 409/412/428 for a transition, 409 for a token bound to a team of another commune,
+  503 for readiness;
+- ``text/csv`` beside JSON for the operations with a ``format`` parameter.
+
+``tests/service/test_schema_fuzz.py`` holds the service to it with Schemathesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import HTTPRoute
+
+from feedback_service.api.problems import PROBLEM_JSON, Problem
+from feedback_service.api.schemas import OccurrenceOut, TicketList, TicketOut
+
+__all__ = ["document_contract"]
+
+_WHEN = {
+    400: "A malformed request: a bad parameter or body, a NUL character in the path or a parameter.",
+    401: "No token, another scheme, an unknown or revoked token (`WWW-Authenticate: Bearer`).",
+    403: "The token's role may not do this.",
+    404: "No such resource within your scope (another commune's is answered the same).",
+    409: "The id already names other content, or the lifecycle forbids the action.",
+    412: "`If-Match` is stale: `current_version` and `ETag` give the version now.",
+    413: "The body is larger than this endpoint accepts.",
+    415: "The body is not sent as `application/json`.",
+    422: "Fields that decode but break a rule, each named by its JSON path.",
+    428: "`If-Match` with the ticket's ETag is required.",
+    503: "The database does not answer, or its schema is not current.",
+}
+
+_REPLAY = {
+    "POST /api/v1/tickets": (TicketOut, "A replay: the same id and content again; the ticket as stored now."),
+    "POST /api/v1/tickets/{ticket_id}/occurrences": (
+        OccurrenceOut,
+        "A replay: the same occurrence id and content again; the ticket as it is now.",
+    ),
+}
+_EXTRA: Mapping[str, tuple[int, ...]] = {
+    "POST /api/v1/tickets": (409,),
+    "POST /api/v1/tickets/{ticket_id}/occurrences": (409,),
+    "POST /api/v1/tickets/{ticket_id}/transitions": (409, 412, 428),
+    "POST /api/v1/tokens": (409,),
+    "GET /api/v1/ready": (503,),
+    "GET /readyz": (503,),
+}
+_SUCCESS = {"GET /api/v1/tickets": TicketList}
+"""Operations whose annotation (JSON or a CSV stream) is wider than the JSON they answer."""
+
+
+def _problem(status: int) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_JSON,
+        description=_WHEN[status],
+        generate_examples=False,
+    )
+
+
+def _statuses(route: HTTPRoute, handler: HTTPRouteHandler, key: str) -> set[int]:
+    params = handler.parsed_fn_signature.parameters
+    statuses = {400, *_EXTRA.get(key, ())}
+    if "principal" in params:
+        statuses |= {401, 403}
+    if route.path_parameters:
+        statuses.add(404)
+    if handler.parsed_data_field is not None:
+        statuses |= {413, 415, 422}
+    return statuses
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") or path in ("/livez", "/health", "/readyz", "/metrics")
+
+
+def document_contract(app: Litestar) -> None:
+    """State every answer of every API operation in the app's OpenAPI document (call it once,
+    after the app is built and before its schema is first served)."""
+    csv_operations: list[tuple[str, str]] = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not _is_api(route.path):
+            continue
+        for handler in route.route_handlers:
+            if not handler.resolve_include_in_schema():
+                continue
+            for method in handler.http_methods:
+                key = f"{method} {route.path_format}"
+                responses = dict(handler.responses or {})
+                for status in sorted(_statuses(route, handler, key)):
+                    responses.setdefault(status, _problem(status))
+                if key in _REPLAY:
+                    model, description = _REPLAY[key]
+                    responses[200] = ResponseSpec(model, description=description, generate_examples=False)
+                if key in _SUCCESS:
+                    responses[200] = ResponseSpec(
+                        _SUCCESS[key], description="A page.", generate_examples=False
+                    )
+                handler.responses = responses
+                if "format" in handler.parsed_fn_signature.parameters:
+                    csv_operations.append((route.path_format, method.lower()))
+    if not csv_operations:
+        return
+    schema = app.openapi_schema  # generated now, with the responses above, and served as it is
+    for path, verb in csv_operations:
+        item = (schema.paths or {}).get(path)
+        operation = getattr(item, verb, None) if item is not None else None
+        if operation is None or operation.responses is None:
+            continue
+        ok = operation.responses.get("200")
+        content = getattr(ok, "content", None)
+        if content is not None:
+            content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
