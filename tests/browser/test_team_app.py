@@ -405,8 +405,9 @@ def test_an_official_enrolls_and_revokes_a_phone_from_the_dashboard(
 
     # The official's team pages fit a phone too.
     desk.set_viewport_size(PHONE)
-    for path in ("/dashboard/teams", f"/dashboard/teams/{team}"):
+    for name, path in (("teams", "/dashboard/teams"), ("team", f"/dashboard/teams/{team}")):
         desk.goto(server + path)
+        desk.screenshot(path=str(shots / f"team-app-dashboard-{name}-360.png"), full_page=True)
         assert desk.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         heights = desk.locator("main button, main input:not([type=hidden]), main select").evaluate_all(
             "els => els.map(e => e.getBoundingClientRect().height)"
