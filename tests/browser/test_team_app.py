@@ -180,6 +180,13 @@ def test_offline_records_survive_reload_and_restart_and_are_sent_once(
     page.get_by_role("button", name="Hộp thư đi (6)").wait_for()
     assert _outbox(page) == ["waiting"] * 6
     page.screenshot(path=str(shots / "team-app-outbox-offline.png"), full_page=True)
+    # The escape hatch before a phone is wiped: every unsent record, as the API takes it, in a file.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Xuất các mục chưa gửi ra tệp").click()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["team"] == team
+    assert sorted(i["kind"] for i in exported["items"]) == ["occurrence"] + ["ticket"] * 5
+    assert all(i["body"]["id"] == i["id"] for i in exported["items"])
     context.close()
 
     context = chromium.browser_type.launch_persistent_context(str(profile), **launch)
@@ -292,15 +299,18 @@ def test_every_screen_fits_a_small_phone(
     context = chromium.new_context(**_context_options())
     page = context.new_page()
     transferred = []
+    origins = set()
     # On the context: the service worker's own fetches (it caches every file on install) count too.
     context.on(
         "requestfinished",
         lambda r: transferred.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]),
     )
+    context.on("request", lambda r: origins.add("/".join(r.url.split("/")[:3])))
     page.goto(f"{server}/team/")
     page.get_by_role("button", name="Đăng ký").wait_for()
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     assert sum(transferred) <= 150_000, sum(transferred)
+    assert origins == {server}  # no third-party request, ever
     page.screenshot(path=str(shots / "team-app-enroll.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert _small_targets(page) == []
@@ -328,6 +338,7 @@ def test_every_screen_fits_a_small_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert _small_targets(page) == []
     page.get_by_role("button", name="Tiếng Việt").click()
+    assert origins == {server}
     context.close()
 
 
