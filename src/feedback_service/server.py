@@ -49,6 +49,12 @@ APP_FACTORY = "feedback_service.app:app_from_env"
 """What each worker imports: the app built from ``FEEDBACK_*`` variables."""
 
 
+WORKER_START_SECONDS = 60
+"""How long the supervisor waits for a new worker to answer (and for a busy one to answer its ping).
+uvicorn's default of 5 s is shorter than a worker's start on a loaded host (imports, the units
+tree): a SIGHUP restart then gave up and kept the old workers."""
+
+
 def uvicorn_config(
     settings: Settings, *, host: str, port: int, workers: int = 1, app: Any = APP_FACTORY
 ) -> uvicorn.Config:
@@ -56,7 +62,7 @@ def uvicorn_config(
     import uvicorn
 
     trusted = list(settings.trusted_proxies)
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         factory=isinstance(app, str),
         host=host,
@@ -69,6 +75,8 @@ def uvicorn_config(
         log_level="warning",
         access_log=False,  # the app logs each request itself, without secrets (one JSON line)
     )
+    config.timeout_worker_healthcheck = WORKER_START_SECONDS  # (an unused attribute on old uvicorns)
+    return config
 
 
 class PortError(OSError):
