@@ -18,13 +18,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from digitransform.domain import LOCAL_TZ, AdminLevel, Label
+from digitransform.domain import AdminLevel, Label
 from feedback_service.api.enrollments import enrollment_link
 from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS, create_enrollment
 from feedback_service.auth.principal import Principal
 from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import TokenRequestError
 from feedback_service.context import ServiceContext
+from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, text
 from feedback_service.dashboard.pages import Dashboard, _lang, _lang_query, _page, _scope_unit, _to_sign_in
 from feedback_service.dashboard.session import CSRF_FIELD, csrf_matches, current_official
@@ -85,8 +86,9 @@ def qr_svg(link: str, title: str) -> Markup:
     return Markup(svg)  # segno's own markup, which escapes the title
 
 
-def _moment(moment: dt.datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+def _moment(fmt: Formatter, moment: dt.datetime | None) -> str:
+    """A moment in the dashboard's time zone and the reader's language (the one formatter)."""
+    return "" if moment is None else fmt.moment(moment)
 
 
 class TeamsController(Controller):
@@ -125,12 +127,20 @@ class TeamsController(Controller):
         scope_unit = _scope_unit(ctx, principal)
         communes = None if scope_unit.code == ctx.tree.root.code else frozenset({scope_unit.code})
         teams = await list_teams(ctx.db, communes)
+        fmt = dashboard.config.formatter(language)
         rows = []
         for team in teams:
             devices = await list_devices(ctx.db, team.id)
             active = [d for d in devices if d.revoked_at is None]
             last = max((d.last_synced_at for d in active if d.last_synced_at is not None), default=None)
-            rows.append((team, ctx.tree.get(team.commune), len(active), _moment(last)))
+            rows.append(
+                (
+                    team,
+                    ctx.tree.get(team.commune),
+                    len(active),
+                    _moment(fmt, last),
+                )
+            )
         commune_choices = [
             u
             for u in ctx.tree.at_level(AdminLevel.COMMUNE)
@@ -178,6 +188,7 @@ class TeamsController(Controller):
                 scope_unit=_scope_unit(ctx, principal),
             )
         devices = await list_devices(ctx.db, record.id)
+        fmt = dashboard.config.formatter(language)
         return _page(
             request,
             dashboard,
@@ -189,7 +200,8 @@ class TeamsController(Controller):
             team=record,
             commune=ctx.tree.get(record.commune),
             devices=[
-                (d, _moment(d.created_at), _moment(d.last_synced_at), _moment(d.revoked_at)) for d in devices
+                (d, _moment(fmt, d.created_at), _moment(fmt, d.last_synced_at), _moment(fmt, d.revoked_at))
+                for d in devices
             ],
             default_hours=DEFAULT_HOURS,
             max_hours=MAX_HOURS,
@@ -250,7 +262,7 @@ class TeamsController(Controller):
             team=issued.team,
             link=link,
             qr=qr_svg(link, t("qr_label")),
-            expires=_moment(issued.expires_at),
+            expires=_moment(dashboard.config.formatter(language), issued.expires_at),
         )
         page.headers["Cache-Control"] = "no-store"
         return page
