@@ -29,3 +29,11 @@ def test_every_problem_code_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [code for code in TITLES if f"`{code}`" not in text and code != "unsupported-media-type"]
     assert missing == []
+
+
+def test_every_setting_is_documented() -> None:
+    """Each FEEDBACK_* variable the settings read has a row in the doc's table of settings."""
+    from feedback_service.settings import Settings
+
+    text = DOC.read_text(encoding="utf-8")
+    assert [name for name in Settings().to_env() if f"`{name}`" not in text] == []
