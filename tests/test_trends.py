@@ -15,13 +15,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+import trend_strategies
 from digitransform.domain import (
     LOCAL_TZ,
-    AdminLevel,
-    AdminTree,
-    AdminUnit,
-    Barrier,
-    DigitalService,
     PeriodKind,
     Ticket,
     TicketAction,
@@ -29,7 +25,7 @@ from digitransform.domain import (
     local_date,
     periods_between,
 )
-from digitransform.testing import admin_trees, moments, ticket_histories
+from digitransform.testing import admin_trees, ticket_histories
 from digitransform.trends import (
     ALL_CATEGORIES,
     GroupBy,
@@ -46,64 +42,21 @@ from digitransform.trends import (
     unresolved_trend,
 )
 from digitransform.trends.ageing import AGE_BUCKETS
+from trend_strategies import histories, windows
 
 UTC = dt.UTC
-VILLAGES = {"v11": "c1", "v12": "c1", "v21": "c2"}
-TREE = AdminTree.from_units(
-    [
-        AdminUnit("p", "Tỉnh", AdminLevel.PROVINCE),
-        *(AdminUnit(c, f"Xã {c}", AdminLevel.COMMUNE, "p") for c in sorted(set(VILLAGES.values()))),
-        *(AdminUnit(v, f"Ấp {v}", AdminLevel.VILLAGE, c) for v, c in VILLAGES.items()),
-    ]
-)
 TEAMS = (None, "t1", "t2")
-BARRIERS = (Barrier.NO_DEVICE, Barrier.LACK_OF_SKILLS, Barrier.FRAUD_SCAM_FEAR, Barrier.POOR_COVERAGE)
-SERVICES = (DigitalService.VNEID, DigitalService.E_PAYMENT, DigitalService.PUBLIC_SERVICE_PORTAL)
-
-HISTORIES = ticket_histories(
-    TREE,
-    max_events=8,
-    # Around 2026-01-01, so that windows drawn below see tickets before, in and after them.
-    observed=moments(dt.datetime(2025, 12, 20), dt.datetime(2026, 3, 10)),
-    categories=BARRIERS,
-    services=SERVICES,
-    teams={"c1": TEAMS, "c2": TEAMS},
-    simultaneous=True,
-)
-"""One ticket in a small province: the library's strategy, narrowed so filters and windows bite."""
+HISTORIES = histories({"c1": TEAMS, "c2": TEAMS}, max_events=8, duplicates=True, simultaneous=True)
+"""One ticket in the small province, with or without a team, events sometimes at the same moment."""
 
 
 def ticket_sets(max_size: int = 10) -> st.SearchStrategy[list[TicketHistory]]:
     """A few tickets with distinct ids."""
-    return st.lists(HISTORIES, max_size=max_size, unique_by=lambda h: h.ticket.id)
-
-
-@st.composite
-def windows(draw: st.DrawFn) -> tuple[PeriodKind, dt.date, dt.date]:
-    """A period kind and a window that may start before or after the tickets."""
-    kind = draw(st.sampled_from((PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH)))
-    first = draw(st.dates(dt.date(2025, 12, 10), dt.date(2026, 3, 1)))
-    span = {PeriodKind.DAY: 60, PeriodKind.WEEK: 120, PeriodKind.MONTH: 150}[kind]
-    return kind, first, first + dt.timedelta(days=draw(st.integers(0, span)))
+    return trend_strategies.ticket_sets(HISTORIES, max_size)
 
 
 def filters() -> st.SearchStrategy[TicketFilter]:
-    """No filter, a category alone, a commune with a category, or any mix of fields."""
-    categories = st.sampled_from(BARRIERS)
-    communes = st.frozensets(st.sampled_from(("c1", "c2")), min_size=1)
-    return st.one_of(
-        st.just(TicketFilter()),
-        categories.map(lambda c: TicketFilter(category=c)),
-        st.builds(TicketFilter, communes=communes, category=st.none() | categories),
-        st.builds(
-            TicketFilter,
-            communes=st.none() | communes,
-            villages=st.none() | st.frozensets(st.sampled_from(sorted(VILLAGES)), min_size=1),
-            teams=st.none() | st.frozensets(st.sampled_from(("t1", "t2")), min_size=1),
-            services=st.none() | st.frozensets(st.sampled_from(SERVICES), min_size=1),
-            category=st.none() | categories,
-        ),
-    )
+    return trend_strategies.filters(("t1", "t2"))
 
 
 group_bys = st.sampled_from((None, *GroupBy))
