@@ -106,8 +106,7 @@ class GroupCommit(Writer):
             else:
                 _answer(group[0].future, False, error)
             return
-        for job, value in zip(group, results, strict=True):
-            _answer(job.future, True, value)
+        _answer_all([job.future for job in group], results)
 
     def _transaction(self, conn: sa.Connection, group: list[_Job]) -> list[Any]:
         self.groups += 1
@@ -251,6 +250,23 @@ class PooledWriter(GroupCommit):
         except BaseException as error:  # no connection to be had (the server is down): tell everyone
             for job in group:
                 _answer(job.future, False, error)
+
+
+def _answer_all(futures: list[asyncio.Future[Any]], results: list[Any]) -> None:
+    """Each future its result, with one wake-up of each waiting event loop for the whole group."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+    for future, value in zip(futures, results, strict=True):
+        by_loop.setdefault(future.get_loop(), []).append((future, value))
+
+    def settle(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+        for future, value in answers:
+            if not future.done():  # the caller gave up (a closed connection); the write stands
+                future.set_result(value)
+
+    for loop, answers in by_loop.items():
+        # RuntimeError: the caller's event loop is already closed, and nobody is waiting.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, answers)
 
 
 def _answer(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

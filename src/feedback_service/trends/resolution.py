@@ -31,6 +31,8 @@ from feedback_service.trends.sql import day_bounds
 __all__ = ["resolution_times", "resolutions_in"]
 
 Found = list[tuple[dt.timedelta, bool]]
+_SLICE = 1_000
+"""Resolutions read and counted at a time."""
 
 
 async def resolutions_in(
@@ -60,13 +62,16 @@ async def resolutions_in(
     everything: Found = []
     per_group: dict[GroupKey, Found] = {}
     async with db.reading() as conn:
-        rows = (await conn.execute(stmt)).all()
-    for row in rows:
-        found = (row.at - row.observed_at, row.resolution == ResolutionType.ON_THE_SPOT.value)
-        everything.append(found)
-        if group_by is not None:
-            for key in ticket_groups(row, group_by, where):
-                per_group.setdefault(key, []).append(found)
+        # Slices of rows, each read by the driver while the event loop serves other requests: a long
+        # window's resolutions never hold the loop at once (docs/performance.md).
+        result = await conn.stream(stmt)
+        async for rows in result.partitions(_SLICE):
+            for row in rows:
+                found = (row.at - row.observed_at, row.resolution == ResolutionType.ON_THE_SPOT.value)
+                everything.append(found)
+                if group_by is not None:
+                    for key in ticket_groups(row, group_by, where):
+                        per_group.setdefault(key, []).append(found)
     return everything, per_group
 
 
