@@ -143,35 +143,42 @@ def _wrk(args: argparse.Namespace, port: int, *, mode: str, path: str, token: st
     return result
 
 
-def _serve_echo(port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve_echo(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, str(HERE / "echo_app.py"), "--host", HOST, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
 
 
-def _serve_service(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve_service(database_url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    # Default settings: among them the log line per request, written to a file as a journal would
+    # take it (a pipe nobody reads would stop the server once full).
     env = {**os.environ, "FEEDBACK_DATABASE_URL": database_url, "FEEDBACK_UNITS": "demo"}
     command = [sys.executable, "-m", "feedback_service.cli", "serve", "--host", HOST, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=out)
 
 
-def _stop(server: subprocess.Popen[bytes]) -> str:
+def _stop(server: subprocess.Popen[bytes], log: Path) -> str:
     server.terminate()
     try:
-        _, log = server.communicate(timeout=60)
+        server.wait(timeout=60)
     except subprocess.TimeoutExpired:
         server.kill()
-        _, log = server.communicate()
-    return log.decode("utf-8", "replace")
+        server.wait()
+    return log.read_text(encoding="utf-8", errors="replace")
 
 
-def measure(args: argparse.Namespace, store: str, database_url: str, workers: int) -> dict[str, Any]:
+def measure(
+    args: argparse.Namespace, store: str, database_url: str, workers: int, work: Path
+) -> dict[str, Any]:
     """Every round of one configuration, and the check of what the database holds afterwards."""
     token = _token(database_url)
     echo_port, service_port = _free_port(), _free_port()
-    echo = _serve_echo(echo_port, workers)
-    service = _serve_service(database_url, service_port, workers)
+    echo_log, service_log = work / "echo.log", work / "service.log"
+    echo = _serve_echo(echo_port, workers, echo_log)
+    service = _serve_service(database_url, service_port, workers, service_log)
     rounds: list[dict[str, Any]] = []
     logs = ""
     try:
@@ -198,7 +205,7 @@ def measure(args: argparse.Namespace, store: str, database_url: str, workers: in
             rounds.append({"round": number, **runs})
             _print_round(store, workers, number, runs)
     finally:
-        logs = _stop(service) + _stop(echo)
+        logs = _stop(service, service_log) + _stop(echo, echo_log)
     # (run, tickets per request) for every run that created tickets; 1 for the ticket read by the runs
     creations = [(warmup[1], 1)] + [(r[k], BATCH_SIZE if k == "batch" else 1) for r in rounds
                                     for k in ("intake", "batch")]  # fmt: skip
@@ -223,7 +230,7 @@ def measure(args: argparse.Namespace, store: str, database_url: str, workers: in
         first = next(
             (r[k]["first_error"] for r in rounds for k in r if k != "round" and r[k]["first_error"]), ""
         )
-        print(f"first error: {first}\nserver log (tail):\n" + "\n".join(logs.splitlines()[-20:]))
+        print(f"first error: {first}\nserver logs (tail):\n" + "\n".join(logs.splitlines()[-20:]))
     return {
         "store": store,
         "workers": workers,
@@ -329,7 +336,7 @@ def main() -> int:
         if store == "postgresql":
             url = _fresh_postgres(args.postgres, workers)
         try:
-            results.append(measure(args, store, url, workers))
+            results.append(measure(args, store, url, workers, work))
         finally:
             if store == "postgresql":
                 _drop_postgres(url)
