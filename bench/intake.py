@@ -150,10 +150,14 @@ def _serve_echo(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
 
 
-def _serve_service(database_url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve_service(
+    database_url: str, port: int, workers: int, log: Path, source: Path | None = None
+) -> subprocess.Popen[bytes]:
     # Default settings: among them the log line per request, written to a file as a journal would
     # take it (a pipe nobody reads would stop the server once full).
     env = {**os.environ, "FEEDBACK_DATABASE_URL": database_url, "FEEDBACK_UNITS": "demo"}
+    if source is not None:  # another checkout's code, to measure a before and an after
+        env["PYTHONPATH"] = str(source)
     command = [sys.executable, "-m", "feedback_service.cli", "serve", "--host", HOST, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
     with log.open("wb") as out:
@@ -178,7 +182,7 @@ def measure(
     echo_port, service_port = _free_port(), _free_port()
     echo_log, service_log = work / "echo.log", work / "service.log"
     echo = _serve_echo(echo_port, workers, echo_log)
-    service = _serve_service(database_url, service_port, workers, service_log)
+    service = _serve_service(database_url, service_port, workers, service_log, args.service_src)
     rounds: list[dict[str, Any]] = []
     logs = ""
     try:
@@ -323,6 +327,13 @@ def main() -> int:
     )
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk binary")
+    parser.add_argument(
+        "--service-src",
+        type=Path,
+        metavar="DIR",
+        help="serve the service from another checkout's src/ (e.g. a git worktree of an older "
+        "commit), to compare it with this one against the same echo",
+    )
     args = parser.parse_args()
 
     configurations = [("sqlite", n) for n in ([1] if args.postgres else args.workers)]
