@@ -35,6 +35,7 @@ from feedback_service.trends.resolution import resolutions_in
 
 __all__ = [
     "EXPLANATION",
+    "MIN_BASELINE_COMMUNES",
     "Comparison",
     "Side",
     "SideFigures",
@@ -52,6 +53,12 @@ EXPLANATION = (
     "else that changed in those units at the same time, how the units were chosen, and small counts "
     "(see counts) can produce a difference on their own."
 )
+
+
+MIN_BASELINE_COMMUNES = 5
+"""A reader who may not see the whole province gets a baseline only when it spans at least this many
+communes: in a province of two or three communes "the rest of the province" would be another
+commune's own figures."""
 
 
 def difference_in_differences(
@@ -274,6 +281,11 @@ async def intervention_effect(
     before = (start - dt.timedelta(days=days), start - dt.timedelta(days=1))
     after = (start, start + dt.timedelta(days=days - 1))
     target, baseline = sides_of(tree, units_seen(scope, tree, intervention.units), households)
+    withheld = False
+    if baseline is not None and scope.communes is not None:
+        communes = {tree.commune_of(u).code for u in baseline.units}
+        if len(communes) < MIN_BASELINE_COMMUNES:
+            baseline, withheld = None, True
     categories = intervention.categories
     on_target = await _figures(db, target, categories, before, days)
     on_baseline = None if baseline is None else await _figures(db, baseline, categories, before, days)
@@ -315,4 +327,12 @@ async def intervention_effect(
         },
         **block(combined_t, combined_b),
         "categories": per_category,
+        **(
+            {
+                "baseline_withheld": f"the rest of the province is fewer than {MIN_BASELINE_COMMUNES} "
+                "communes: its figures would be another commune's"
+            }
+            if withheld
+            else {}
+        ),
     }
