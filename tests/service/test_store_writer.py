@@ -21,6 +21,7 @@ from service_api import own_postgres_database
 from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store import Database, open_database
+from feedback_service.store.database import insert_later, inserts_only
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work
 
 T = TypeVar("T")
@@ -294,5 +295,51 @@ def test_base_exceptions_in_a_group_never_leave_the_rest_of_it_unanswered(store:
         assert groups == 1 + len(works)
         assert await stored(db) == [1, 2, 3]
         assert await asyncio.wait_for(db.write(insert(4)), 10) == 4
+
+    store.run(scenario)
+
+
+_NOTES = sa.table("notes", sa.column("id"))
+
+
+def insert_later_note(note: int) -> Work[int]:
+    """An inserts-only write: its row waits for the group's one statement (``insert_later``)."""
+
+    def work(conn: sa.Connection) -> int:
+        insert_later(conn, _NOTES.insert(), [{"id": note}])
+        return note
+
+    return inserts_only(work)
+
+
+def count_notes(conn: sa.Connection) -> int:
+    """A write that reads: it must see every row the writes before it in its group wrote."""
+    return int(conn.exec_driver_sql("SELECT count(*) FROM notes").scalar_one())
+
+
+def test_deferred_inserts_are_written_before_a_write_that_reads(store: Store) -> None:
+    """Inserts-only writes share one statement, flushed before the next write that may read, so it
+    sees them, and at the end of the group."""
+
+    async def scenario(db: Database) -> None:
+        works = [insert_later_note(1), insert_later_note(2), count_notes, insert_later_note(3)]
+        outcomes, groups = await store.grouped(db, works)
+        assert outcomes == [1, 2, 2, 3]
+        assert groups == 1
+        assert await stored(db) == [1, 2, 3]
+
+    store.run(scenario)
+
+
+def test_a_deferred_duplicate_fails_its_own_write_only(store: Store) -> None:
+    """A duplicate key found when the group's deferred rows are inserted is the duplicate's error
+    (the group runs again write by write); the other writes are stored."""
+
+    async def scenario(db: Database) -> None:
+        works = [insert_later_note(5), insert_later_note(5), insert_later_note(6)]
+        outcomes, _ = await store.grouped(db, works)
+        assert outcomes[0] == 5 and outcomes[2] == 6
+        assert isinstance(outcomes[1], IntegrityError)
+        assert await stored(db) == [5, 6]
 
     store.run(scenario)
