@@ -28,12 +28,14 @@ def test_the_api_docs_need_nothing_outside_the_service(server: str, chromium: An
     try:
         context.route("**/*", guard)
         page = context.new_page()
-        page.goto(f"{server}{path}", wait_until="networkidle")
-        page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+        # Generous waits: Swagger UI parses 1.5 MB of script and draws every operation, which takes
+        # a loaded 2-core machine a while; what is asserted is what was requested, not how fast.
+        page.goto(f"{server}{path}", wait_until="load", timeout=120_000)
+        page.wait_for_selector(".swagger-ui .opblock", timeout=120_000)
         assert "digitransform feedback service" in page.inner_text(".swagger-ui .info .title")
         assert page.locator(".swagger-ui .opblock").count() > 10
         page.locator(".swagger-ui .opblock").first.click()  # an operation opens (the scripts run)
-        page.wait_for_selector(".swagger-ui .opblock-body", timeout=10_000)
+        page.wait_for_selector(".swagger-ui .opblock-body", timeout=60_000)
     finally:
         context.close()
     assert outside == []
