@@ -20,7 +20,6 @@ from litestar.types import ControllerRouterHandler
 from digitransform.domain import AdminTree
 from feedback_service.api import (
     BatchController,
-    EchoController,
     HealthController,
     OccurrenceController,
     ReferenceController,
@@ -114,8 +113,6 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         home,
         assets_router(),
     ]
-    if settings.bench_echo:
-        handlers.append(EchoController)
     app = Litestar(
         route_handlers=handlers,
         dependencies=dependencies(),

@@ -101,7 +101,6 @@ def test_openapi_schema_documents_the_api(api: Api) -> None:
         assert path in schema["paths"], path
     ticket_in = schema["components"]["schemas"]["TicketIn"]
     assert ticket_in["properties"]["service"]["examples"] == ["vneid"]
-    assert "/api/v1/bench/echo" not in schema["paths"]
 
 
 def test_the_home_page_leads_to_the_dashboard(api: Api) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from feedback_service.api.batch import BatchController
-from feedback_service.api.echo import EchoController
 from feedback_service.api.health import HealthController
 from feedback_service.api.occurrences import OccurrenceController
 from feedback_service.api.reference import ReferenceController
@@ -12,7 +11,6 @@ from feedback_service.api.transitions import TransitionController
 
 __all__ = [
     "BatchController",
-    "EchoController",
     "HealthController",
     "OccurrenceController",
     "ReferenceController",
