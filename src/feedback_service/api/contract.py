@@ -12,7 +12,10 @@ every operation under ``/api/v1`` (and the probes), what it may answer:
 - what one operation alone answers: a replay's 200 and a conflict's 409 for the idempotent
   creations, 409/412/428 for a transition, 409 for a token bound to a team of another commune,
   503 for readiness;
-- ``text/csv`` beside JSON for the operations with a ``format`` parameter.
+- ``text/csv`` beside JSON for the operations with a ``format`` parameter;
+- links from a created ticket (``201``, or a replay's ``200``) to reading it, its history, a
+  transition (with its ``ETag`` as ``If-Match``) and an occurrence, and from a transition's answer
+  to the next transition: the paths a client follows, which Schemathesis's stateful run follows too.
 
 ``tests/service/test_schema_fuzz.py`` holds the service to it with Schemathesis.
 """
@@ -24,7 +27,7 @@ from collections.abc import Mapping
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Schema
+from litestar.openapi.spec import Link, OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
@@ -116,9 +119,8 @@ def document_contract(app: Litestar) -> None:
                 handler.responses = responses
                 if "format" in handler.parsed_fn_signature.parameters:
                     csv_operations.append((route.path_format, method.lower()))
-    if not csv_operations:
-        return
     schema = app.openapi_schema  # generated now, with the responses above, and served as it is
+    _link(schema.paths or {})
     for path, verb in csv_operations:
         item = (schema.paths or {}).get(path)
         operation = getattr(item, verb, None) if item is not None else None
@@ -128,3 +130,43 @@ def document_contract(app: Litestar) -> None:
         content = getattr(ok, "content", None)
         if content is not None:
             content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+_TICKET = "/api/v1/tickets/{ticket_id}"
+_FROM_TICKET = {
+    "read": (_TICKET, "get", {"ticket_id": "$response.body#/id"}),
+    "history": (_TICKET + "/history", "get", {"ticket_id": "$response.body#/id"}),
+    "transition": (
+        _TICKET + "/transitions",
+        "post",
+        {"ticket_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"},
+    ),
+    "occurrence": (_TICKET + "/occurrences", "post", {"ticket_id": "$response.body#/id"}),
+}
+_LINKED = {
+    ("/api/v1/tickets", "post"): ("200", "201"),
+    (_TICKET + "/transitions", "post"): ("200",),
+}
+
+
+def _operation(paths: Mapping[str, object], path: str, verb: str) -> Operation | None:
+    item = paths.get(path)
+    operation = getattr(item, verb, None) if item is not None else None
+    return operation if isinstance(operation, Operation) else None
+
+
+def _link(paths: Mapping[str, object]) -> None:
+    """OpenAPI links from each answer that returns a ticket to what a client does next with it."""
+    for (path, verb), statuses in _LINKED.items():
+        source = _operation(paths, path, verb)
+        if source is None or source.responses is None:
+            continue
+        links: dict[str, Link] = {}
+        for name, (target_path, target_verb, parameters) in _FROM_TICKET.items():
+            target = _operation(paths, target_path, target_verb)
+            if target is not None and target.operation_id is not None:
+                links[name] = Link(operation_id=target.operation_id, parameters=dict(parameters))
+        for status in statuses:
+            response = source.responses.get(status)
+            if response is not None and hasattr(response, "links"):
+                response.links = dict(links)
