@@ -16,6 +16,7 @@ transitions, occurrences) for ``FEEDBACK_FUZZ_STEPS`` scenarios.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import os
 import threading
@@ -151,7 +152,7 @@ def _document() -> dict[str, Any]:
 
 
 DOCUMENT = _document()
-SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+SCHEMA = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))  # it may resolve in place
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
 ROLES = ("team", "official", "province", "admin")
 VALID_BODIES: dict[str, Any] = {

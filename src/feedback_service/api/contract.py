@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Link, OpenAPIMediaType, Operation, Schema
+from litestar.openapi.spec import Link, OpenAPI, OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
@@ -97,7 +98,6 @@ def _is_api(path: str) -> bool:
 def document_contract(app: Litestar) -> None:
     """State every answer of every API operation in the app's OpenAPI document (call it once,
     after the app is built and before its schema is first served)."""
-    csv_operations: list[tuple[str, str]] = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not _is_api(route.path):
             continue
@@ -117,19 +117,36 @@ def document_contract(app: Litestar) -> None:
                         _SUCCESS[key], description="A page.", generate_examples=False
                     )
                 handler.responses = responses
-                if "format" in handler.parsed_fn_signature.parameters:
-                    csv_operations.append((route.path_format, method.lower()))
-    schema = app.openapi_schema  # generated now, with the responses above, and served as it is
-    _link(schema.paths or {})
-    for path, verb in csv_operations:
-        item = (schema.paths or {}).get(path)
-        operation = getattr(item, verb, None) if item is not None else None
-        if operation is None or operation.responses is None:
-            continue
-        ok = operation.responses.get("200")
-        content = getattr(ok, "content", None)
-        if content is not None:
-            content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+    # The document is built on its first request, once; what only the built document can hold (a
+    # second content type, links) is added then, so building an app stays as cheap as before.
+    app.plugins.get(OpenAPIPlugin).__class__ = _ContractPlugin
+
+
+class _ContractPlugin(OpenAPIPlugin):
+    """Litestar 2's OpenAPI plugin, finishing the document it builds with the contract's additions."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        schema = super()._build_openapi()
+        paths = schema.paths or {}
+        _link(paths)
+        for route in self.app.routes:
+            if not isinstance(route, HTTPRoute) or not _is_api(route.path):
+                continue
+            for handler in route.route_handlers:
+                if "format" not in handler.parsed_fn_signature.parameters:
+                    continue
+                for method in handler.http_methods:
+                    _also_csv(_operation(paths, route.path_format, method.lower()))
+        return schema
+
+
+def _also_csv(operation: Operation | None) -> None:
+    ok = None if operation is None or operation.responses is None else operation.responses.get("200")
+    content = getattr(ok, "content", None)
+    if content is not None:
+        content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
 
 
 _TICKET = "/api/v1/tickets/{ticket_id}"
