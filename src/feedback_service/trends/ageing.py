@@ -32,6 +32,8 @@ from feedback_service.trends.sql import unit_clauses
 __all__ = ["backlog_ageing", "ticket_clauses", "ticket_groups"]
 
 _UNRESOLVED = sorted(s.value for s in TicketStatus if s.is_unresolved)
+_SLICE = 1_000
+"""Backlog rows read and tallied at a time."""
 
 
 def ticket_clauses(where: TicketFilter) -> list[sa.ColumnElement[bool]]:
@@ -82,14 +84,27 @@ async def backlog_ageing(
         tickets.c.changed_at,
     )
     base = [tickets.c.observed_at <= moment, *ticket_clauses(scoped)]
+    total = AgeingTally()
+    groups: dict[GroupKey, AgeingTally] = {}
+
+    def tally(row: Any, people: int) -> None:
+        age = (today - local_date(row.observed_at)).days
+        total.add(age, people)
+        if grouping is not None:
+            for key in ticket_groups(row, grouping, scoped):
+                groups.setdefault(key, AgeingTally()).add(age, people)
+
     async with db.reading() as conn:
-        now_open = (
-            await conn.execute(
-                sa.select(*columns).where(
-                    *base, tickets.c.status.in_(_UNRESOLVED), tickets.c.changed_at <= moment
-                )
+        # The backlog in slices, each read by the driver while the event loop serves other requests:
+        # a large backlog never holds the loop at once (docs/performance.md).
+        now_open = await conn.stream(
+            sa.select(*columns).where(
+                *base, tickets.c.status.in_(_UNRESOLVED), tickets.c.changed_at <= moment
             )
-        ).all()
+        )
+        async for rows in now_open.partitions(_SLICE):
+            for row in rows:
+                tally(row, row.people_affected)
         changed = (await conn.execute(sa.select(*columns).where(*base, tickets.c.changed_at > moment))).all()
         then: dict[str, tuple[str, int]] = {}
         if changed:
@@ -106,19 +121,10 @@ async def backlog_ageing(
                 )
                 for ticket_id, status, people in events:
                     then[ticket_id] = (status, people)
-    chosen: list[tuple[Any, int]] = [(r, r.people_affected) for r in now_open]
     for r in changed:
         known = then.get(r.id)
         if known is not None and TicketStatus(known[0]).is_unresolved:
-            chosen.append((r, known[1]))
-    total = AgeingTally()
-    groups: dict[GroupKey, AgeingTally] = {}
-    for row, people in chosen:
-        age = (today - local_date(row.observed_at)).days
-        total.add(age, people)
-        if grouping is not None:
-            for key in ticket_groups(row, grouping, scoped):
-                groups.setdefault(key, AgeingTally()).add(age, people)
+            tally(r, known[1])
     whole = total.group(TOTAL)
     if grouping is None:
         return BacklogAgeing(moment, None, (whole,), whole)
