@@ -136,7 +136,7 @@ MATRIX: dict[str, dict[str, Cell]] = {
     "GET /dashboard/teams/{team:str}": row(OUT, OUT, OUT, OUT, OUT, 200, 404, 200, OUT),
     "POST /dashboard/teams/enroll": row(OUT, OUT, OUT, OUT, OUT, 201, 404, 201, OUT),
     "POST /dashboard/teams/{team:str}/devices/{token_id:str}/revoke": row(
-        OUT, OUT, OUT, OUT, OUT, (303, "->/dashboard/teams/T9"), 403, (303, "->/dashboard/teams/T9"), OUT
+        OUT, OUT, OUT, OUT, OUT, (303, "->/dashboard/teams/TMS"), 403, (303, "->/dashboard/teams/TMS"), OUT
     ),
     # The OpenAPI document, Swagger UI and its files: public (the contract is no secret).
     **{
@@ -189,7 +189,7 @@ class Fixture:
     def spare_token_id(self) -> str:
         ctx, now = self.api.ctx, dt.datetime.now(dt.UTC)
         spare = self.api.call(
-            lambda: issue_token(ctx.db, ctx.tree, Role.TEAM, now=now, team="T9", commune="C1")
+            lambda: issue_token(ctx.db, ctx.tree, Role.TEAM, now=now, team="TMS", commune="C1")
         )
         return spare.id
 
@@ -292,13 +292,15 @@ REQUESTS: dict[str, Request] = {
     "GET /api/v1/interventions/{intervention_id:str}/effect": _api(
         "GET", lambda d: f"{V1}/interventions/{d.intervention['id']}/effect"
     ),
-    "POST /api/v1/tokens": _api("POST", f"{V1}/tokens", json={"role": "team", "team": "T8", "commune": "C1"}),
+    "POST /api/v1/tokens": _api(
+        "POST", f"{V1}/tokens", json={"role": "team", "team": "TMN", "commune": "C1"}
+    ),
     "DELETE /api/v1/tokens/{token_id:str}": _api("DELETE", lambda d: f"{V1}/tokens/{d.spare_token_id}"),
     "POST /api/v1/enrollments": _api("POST", f"{V1}/enrollments", json={"team": "T1", "commune": "C1"}),
     "POST /api/v1/enrollments/redeem": _api("POST", f"{V1}/enrollments/redeem", json={"code": "fse_unknown"}),
     "GET /api/v1/teams/{team:str}/devices": _api("GET", f"{V1}/teams/T1/devices"),
     "DELETE /api/v1/teams/{team:str}/devices/{token_id:str}": _api(
-        "DELETE", lambda d: f"{V1}/teams/T9/devices/{d.spare_token_id}"
+        "DELETE", lambda d: f"{V1}/teams/TMS/devices/{d.spare_token_id}"
     ),
     "GET /team/{file_path:path}": _api("GET", "/team/app.js"),
     "GET /dashboard/teams": _page("GET", "/dashboard/teams"),
@@ -307,7 +309,7 @@ REQUESTS: dict[str, Request] = {
         "POST", "/dashboard/teams/enroll", form=lambda d: {"team": "T1", "commune": "C1"}
     ),
     "POST /dashboard/teams/{team:str}/devices/{token_id:str}/revoke": _page(
-        "POST", lambda d: f"/dashboard/teams/T9/devices/{d.spare_token_id}/revoke"
+        "POST", lambda d: f"/dashboard/teams/TMS/devices/{d.spare_token_id}/revoke"
     ),
     "GET /": _page("GET", "/"),
     "GET /dashboard": _page("GET", "/dashboard"),
