@@ -7,18 +7,14 @@ the same server) and emptied before each test, so tests are independent and chea
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_api import Api, migrated, own_postgres_database, small_tree
+from service_api import POSTGRES_URL, STORES, Api, migrated, own_postgres_database, small_tree
 
 from feedback_service.app import create_app
 from feedback_service.settings import Settings
-
-POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
-STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")

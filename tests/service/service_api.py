@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -22,7 +23,21 @@ from feedback_service.auth import Role, issue_token
 from feedback_service.context import ServiceContext
 from feedback_service.store import Database, open_database, upgrade
 
-__all__ = ["Api", "clear_store", "migrated", "own_postgres_database", "small_tree", "ticket_body"]
+POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
+"""Set by the top conftest when PostgreSQL answers (see tests/stores.py); read here, once, so test
+modules import it from this module rather than from ``conftest`` (several folders have one)."""
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+__all__ = [
+    "POSTGRES_URL",
+    "STORES",
+    "Api",
+    "clear_store",
+    "migrated",
+    "own_postgres_database",
+    "small_tree",
+    "ticket_body",
+]
 
 T = TypeVar("T")
 BASE = "/api/v1"

@@ -16,10 +16,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from service_api import own_postgres_database
+from service_api import POSTGRES_URL, STORES, own_postgres_database
 
 import feedback_service.app  # noqa: F401  (imports every module that adds a table to the metadata)
-from conftest import POSTGRES_URL, STORES
 from feedback_service.store.database import open_database
 from feedback_service.store.migrate import upgrade
 from feedback_service.store.tables import metadata

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from served import Load, cli, serving, units_file
-from service_api import Api, migrated, own_postgres_database, small_tree
+from service_api import POSTGRES_URL, Api, migrated, own_postgres_database, small_tree
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import POSTGRES_URL
 from feedback_service.app import create_app
 from feedback_service.auth import Role, issue_token
 from feedback_service.settings import Settings

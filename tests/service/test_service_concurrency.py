@@ -30,10 +30,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from served import serving, units_file
-from service_api import migrated, own_postgres_database, small_tree, ticket_body
+from service_api import POSTGRES_URL, migrated, own_postgres_database, small_tree, ticket_body
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import POSTGRES_URL
 from feedback_service.auth import Role, issue_token
 from feedback_service.store import open_database
 

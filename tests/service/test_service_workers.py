@@ -22,10 +22,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from served import cli, serving, units_file
-from service_api import own_postgres_database, ticket_body
+from service_api import POSTGRES_URL, own_postgres_database, ticket_body
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import POSTGRES_URL
 from feedback_service.server import uvicorn_config
 from feedback_service.settings import Settings, SettingsError
 from feedback_service.store import open_database
