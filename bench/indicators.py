@@ -349,7 +349,7 @@ def run_duckdb(folder: Path) -> dict[str, int]:
 
 def run_engine_dask(folder: Path, workers: int) -> dict[str, int]:
     """The engine's report with the households counted on Dask's local process scheduler."""
-    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, to_json
+    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, report_to_json
     from digitransform.indicators.on_dask import count_households_dask
 
     tree = _tree(folder)
@@ -361,7 +361,7 @@ def run_engine_dask(folder: Path, workers: int) -> dict[str, int]:
         [path], accumulator, part_bytes=part_bytes, scheduler="processes", num_workers=workers
     )
     report = build_report(accumulator, year=2025)
-    assert to_json(report)
+    assert report_to_json(report)
     root = tree.root.code
     adult = report.row(root, "adult_smartphone_rate")
     internet = report.row(root, "internet_user_rate")

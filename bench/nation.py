@@ -55,7 +55,7 @@ def parts(part_households: int, count: int) -> list[Path]:
 
 def _child(name: str, folders: list[Path]) -> None:
     from digitransform.formats import load_tree
-    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, to_json
+    from digitransform.indicators import DEFAULT_REPORT, Accumulator, Source, build_report, report_to_json
     from digitransform.indicators.on_dask import count_households_dask
     from digitransform.indicators.scan import count_households_file
 
@@ -69,7 +69,7 @@ def _child(name: str, folders: list[Path]) -> None:
         for path in paths:
             count_households_file(path, accumulator, workers=2 if "--workers 2" in name else 1)
     report = build_report(accumulator, year=2025)
-    assert to_json(report)
+    assert report_to_json(report)
     seconds = time.perf_counter() - started
     households = report.row(tree.root.code, "household_fibre_rate").denominator
     worker_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
