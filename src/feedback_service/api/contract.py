@@ -91,6 +91,10 @@ def _statuses(route: HTTPRoute, handler: HTTPRouteHandler, key: str) -> set[int]
     return statuses
 
 
+_NO_TOKEN = ("/api/v1/health", "/livez", "/health", "/api/v1/ready", "/readyz")
+"""The operations that need no token (the document's default is the bearer scheme)."""
+
+
 def _is_api(path: str) -> bool:
     return path.startswith("/api/") or path in ("/livez", "/health", "/readyz", "/metrics")
 
@@ -131,6 +135,10 @@ class _ContractPlugin(OpenAPIPlugin):
         schema = super()._build_openapi()
         paths = schema.paths or {}
         _link(paths)
+        for path in _NO_TOKEN:  # the probes answer anyone: say so, or clients send a token they lack
+            probe = _operation(paths, path, "get")
+            if probe is not None:
+                probe.security = []
         for route in self.app.routes:
             if not isinstance(route, HTTPRoute) or not _is_api(route.path):
                 continue
