@@ -22,6 +22,7 @@ from feedback_service import trends
 from feedback_service.auth.scope import within
 from feedback_service.store import Database, Scope
 from feedback_service.store.aggregate import trend_days
+from trend_strategies import TREE
 
 EVERYTHING = Scope.everything()
 # The store is emptied at the start of every example (run), so sharing it across examples is safe.
@@ -159,3 +160,27 @@ def test_a_commune_scope_sees_only_its_commune(
     narrowed = within(scope, where)
     assert got == reference.unresolved_trend(histories, kind, first, last, "commune", where=narrowed)
     assert all(s.group == "c1" for s in got.series)
+
+
+@SHARED_STORE
+@given(
+    histories=ticket_sets(),
+    day=st.dates(dt.date(2025, 12, 15), dt.date(2026, 4, 30)),
+    where=filters(),
+    commune_official=st.booleans(),
+)
+def test_commune_ranking_equals_the_reference(
+    loop: asyncio.AbstractEventLoop,
+    store: Database,
+    histories: list[TicketHistory],
+    day: dt.date,
+    where: TicketFilter,
+    commune_official: bool,
+) -> None:
+    """The communes ranked from the aggregate equal the library's ranking of the same backlog."""
+    run(loop, store, histories)
+    scope = Scope(communes=frozenset({"c1"})) if commune_official else EVERYTHING
+    households = {"c1": 300, "c2": 40}
+    got = loop.run_until_complete(trends.commune_backlog_ranking(store, scope, day, TREE, households, where))
+    narrowed = within(scope, where)
+    assert got == reference.commune_backlog_ranking(histories, day, TREE, households, where=narrowed)

@@ -31,6 +31,7 @@ from digitransform.trends.deltas import (
 )
 from digitransform.trends.grouping import TOTAL, GroupBy, GroupKey, TicketFilter
 from digitransform.trends.growth import GROWTH_MEASURES, Growth, fastest_growing
+from digitransform.trends.ranking import CommuneBacklog, commune_backlog_ranking, per_thousand, rank_communes
 from digitransform.trends.resolution import ResolutionGroup, ResolutionTimes, percentile, resolution_times
 from digitransform.trends.series import TrendPoint, TrendSeries, UnresolvedTrend
 from digitransform.trends.summary import TrendSummary, summary
@@ -44,6 +45,7 @@ __all__ = [
     "AgeingBucket",
     "AgeingGroup",
     "BacklogAgeing",
+    "CommuneBacklog",
     "DailyDelta",
     "GroupBy",
     "GroupKey",
@@ -59,10 +61,13 @@ __all__ = [
     "age_bucket",
     "backlog_ageing",
     "change_deltas",
+    "commune_backlog_ranking",
     "daily_deltas",
     "fastest_growing",
     "merge_deltas",
+    "per_thousand",
     "percentile",
+    "rank_communes",
     "resolution_times",
     "summary",
     "ticket_changes",

@@ -16,20 +16,21 @@ from typing import Protocol
 
 import attrs
 
-from digitransform.domain import AdminLevel, AdminTree, Barrier, PeriodKind, TicketHistory
+from digitransform.domain import AdminTree, Barrier, PeriodKind, TicketHistory
 from digitransform.trends import (
     BacklogAgeing,
+    CommuneBacklog,
     GroupBy,
     TicketFilter,
     TrendSummary,
     UnresolvedTrend,
     backlog_ageing,
+    commune_backlog_ranking,
     summary,
     unresolved_trend,
 )
 from feedback_service.auth.scope import sees_intervention, within
 from feedback_service.store.records import Scope
-from feedback_service.trends import CommuneBacklog, per_thousand
 
 __all__ = ["DashboardData", "HistoryFigures", "InterventionMark"]
 
@@ -115,21 +116,9 @@ class HistoryFigures:
     async def commune_ranking(
         self, scope: Scope, at: dt.date, where: TicketFilter
     ) -> Sequence[CommuneBacklog]:
-        scoped = within(scope, where)
-        ageing = backlog_ageing(self.histories, at, GroupBy.COMMUNE, where=scoped)
-        found = {g.group: g for g in ageing.groups}
-        rows = []
-        for unit in self.tree.at_level(AdminLevel.COMMUNE):
-            if scoped.communes is not None and unit.code not in scoped.communes:
-                continue
-            group = found.get(unit.code)
-            tickets, people = (group.tickets, group.people) if group else (0, 0)
-            count = self.households.get(unit.code)
-            rows.append(
-                CommuneBacklog(unit.code, unit.name, tickets, people, count, per_thousand(tickets, count))
-            )
-        rows.sort(key=lambda c: (c.per_1000_households is None, -(c.per_1000_households or 0), c.commune))
-        return rows
+        return commune_backlog_ranking(
+            self.histories, at, self.tree, self.households, where=within(scope, where)
+        )
 
     async def interventions(self, scope: Scope, first: dt.date, last: dt.date) -> Sequence[InterventionMark]:
         return [
