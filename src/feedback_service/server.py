@@ -10,6 +10,8 @@ checks its caller there.
 - **Graceful shutdown**: on SIGTERM (``systemctl stop``) or SIGINT every worker stops accepting
   connections and lets the requests in flight finish for up to ``Settings.shutdown_grace`` seconds
   (30 by default); SQLite's writer then commits what it was given before the worker exits.
+  A connection accepted just before the stop still has its request answered, never reset
+  (:mod:`feedback_service.http_protocol`).
 - **Rolling restart**: SIGHUP to the parent replaces the workers one at a time, each new one serving
   before the old one is stopped (uvicorn's supervisor), so an upgrade of the code needs no downtime.
   A worker that dies is replaced.
@@ -43,10 +45,15 @@ from feedback_service.settings import Settings
 if TYPE_CHECKING:  # uvicorn is imported when a server starts, not when the command line parses
     import uvicorn
 
-__all__ = ["APP_FACTORY", "PortError", "bind", "serve", "uvicorn_config"]
+__all__ = ["APP_FACTORY", "HTTP_PROTOCOL", "PortError", "bind", "serve", "uvicorn_config"]
 
 APP_FACTORY = "feedback_service.app:app_from_env"
 """What each worker imports: the app built from ``FEEDBACK_*`` variables."""
+
+HTTP_PROTOCOL = "feedback_service.http_protocol:FinishingHttpToolsProtocol"
+"""Each connection's protocol: httptools, with a stop that lets a request already sent be answered
+(:mod:`feedback_service.http_protocol`). A path, not the class, so uvicorn is imported by the workers
+and the spawned ones import it themselves."""
 
 
 WORKER_START_SECONDS = 60
@@ -68,6 +75,7 @@ def uvicorn_config(
         host=host,
         port=port,
         workers=workers,
+        http=HTTP_PROTOCOL,
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),

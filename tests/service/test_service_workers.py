@@ -206,6 +206,71 @@ def test_shutdown_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     assert asyncio.run(stored()) == 1
 
 
+def _read_all(conn: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (a reset raises)."""
+    answer = b""
+    while chunk := conn.recv(65536):
+        answer += chunk
+    return answer
+
+
+def test_a_stopping_worker_answers_a_connection_it_had_just_accepted() -> None:
+    """A connection the worker accepted just before it was told to stop, whose request had not
+    arrived yet, is answered (``Connection: close``), not reset; an idle keep-alive connection is
+    closed at once, and one that never sends a request is closed within the wait. (With uvicorn's
+    own protocol the first is closed with its request unread: the client sees ECONNRESET.)"""
+    import threading
+
+    import uvicorn
+
+    from feedback_service.http_protocol import FIRST_REQUEST_WAIT
+    from feedback_service.server import bind
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn_config(Settings(), host="127.0.0.1", port=port, app=app))
+    running = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    running.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+    idle.sendall(request)
+    assert idle.recv(65536).startswith(b"HTTP/1.1 200")  # answered, kept alive
+    early = socket.create_connection(("127.0.0.1", port), timeout=10)
+    silent = socket.create_connection(("127.0.0.1", port), timeout=10)
+    while len(server.server_state.connections) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(server.server_state.connections) == 3
+
+    server.should_exit = True
+    while time.monotonic() < deadline:  # the worker has stopped listening: its shutdown has begun
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            break
+        time.sleep(0.01)
+    stopped_at = time.monotonic()
+    assert _read_all(idle) == b""  # the idle keep-alive connection was closed
+    early.sendall(request)
+    answer = _read_all(early)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert b"connection: close" in answer.lower()
+    assert _read_all(silent) == b""  # closed when the wait ran out
+    assert time.monotonic() - stopped_at < FIRST_REQUEST_WAIT + 5
+    running.join(30)
+    assert not running.is_alive()
+    for conn in (idle, early, silent):
+        conn.close()
+
+
 def _seen_by_app(settings: Settings, client: str, headers: dict[str, str]) -> tuple[str, str]:
     """The client address and scheme the app sees behind the uvicorn configuration ``serve`` uses."""
     seen: dict[str, Any] = {}
