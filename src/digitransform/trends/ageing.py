@@ -126,11 +126,8 @@ class BacklogAgeing:
         }
 
 
-class AgeingTally:
-    """Tickets and people per age bucket, and the oldest age, for one group of the backlog.
-
-    Public so that other answers to the same question (the service's query) bucket exactly alike.
-    """
+class _Buckets:
+    """Tickets and people per age bucket, and the oldest age, for one group of the backlog."""
 
     __slots__ = ("oldest", "people", "tickets")
 
@@ -153,6 +150,47 @@ class AgeingTally:
         return AgeingGroup(key, buckets, self.oldest)
 
 
+class AgeingTally:
+    """The ageing of the backlog at ``at``, ticket by ticket: what :func:`backlog_ageing` counts.
+
+    Public so that other answers to the same question (the service's query of its tickets) age,
+    bucket and group exactly alike: they say which tickets are unresolved at ``at``, this says the rest.
+
+    Args:
+        at: an aware moment, or a local date meaning the end of that day.
+        group_by: as for :func:`backlog_ageing`.
+    """
+
+    __slots__ = ("_groups", "_today", "_total", "at", "group_by")
+
+    def __init__(self, at: dt.date | dt.datetime, group_by: GroupBy | str | None = None) -> None:
+        self.at = moment_of(at)
+        self.group_by = parse_group_by(group_by)
+        self._today = local_date(self.at)
+        self._total = _Buckets()
+        self._groups: dict[GroupKey, _Buckets] = {}
+
+    def add(self, observed_at: dt.datetime, people: int, groups: Iterable[GroupKey] = ()) -> None:
+        """A ticket unresolved at ``at``: observed at ``observed_at``, affecting ``people`` then, in
+        ``groups`` (its :func:`~digitransform.trends.grouping.group_keys`; unused without a grouping)."""
+        age = (self._today - local_date(observed_at)).days
+        self._total.add(age, people)
+        if self.group_by is not None:
+            for key in groups:
+                found = self._groups.get(key)
+                if found is None:
+                    found = self._groups[key] = _Buckets()
+                found.add(age, people)
+
+    def ageing(self) -> BacklogAgeing:
+        """The ageing of the tickets added so far."""
+        whole = self._total.group(TOTAL)
+        if self.group_by is None:
+            return BacklogAgeing(self.at, None, (whole,), whole)
+        groups = tuple(self._groups[k].group(k) for k in sorted(self._groups, key=sort_key))
+        return BacklogAgeing(self.at, self.group_by, groups, whole)
+
+
 def backlog_ageing(
     histories: Iterable[TicketHistory],
     at: dt.date | dt.datetime,
@@ -168,12 +206,9 @@ def backlog_ageing(
         group_by: as for the trend; a ticket with several categories counts in each.
         where: which tickets count.
     """
-    moment = moment_of(at)
-    today = local_date(moment)
-    grouping = parse_group_by(group_by)
+    tally = AgeingTally(at, group_by)
+    moment, grouping = tally.at, tally.group_by
     scope = where or TicketFilter()
-    total = AgeingTally()
-    groups: dict[GroupKey, AgeingTally] = {}
     for history in histories:
         ticket = history.ticket
         if not scope.matches(ticket):
@@ -181,15 +216,6 @@ def backlog_ageing(
         state = history.state_at(moment)
         if state is None or not state.status.is_unresolved:
             continue
-        age = (today - local_date(ticket.observed_at)).days
-        people = history.people_at(moment)
-        total.add(age, people)
-        if grouping is not None:
-            for key in group_keys(ticket, grouping, scope):
-                groups.setdefault(key, AgeingTally()).add(age, people)
-    whole = total.group(TOTAL)
-    if grouping is None:
-        return BacklogAgeing(moment, None, (whole,), whole)
-    return BacklogAgeing(
-        moment, grouping, tuple(groups[k].group(k) for k in sorted(groups, key=sort_key)), whole
-    )
+        groups = () if grouping is None else group_keys(ticket, grouping, scope)
+        tally.add(ticket.observed_at, history.people_at(moment), groups)
+    return tally.ageing()

@@ -22,6 +22,7 @@ __all__ = [
     "GroupKey",
     "TicketFilter",
     "group_keys",
+    "keys_for",
     "parse_group_by",
     "parse_kind",
     "sort_key",
@@ -122,19 +123,41 @@ class TicketFilter:
 
 def group_keys(ticket: Ticket, group_by: GroupBy | None, where: TicketFilter) -> tuple[GroupKey, ...]:
     """The groups ``ticket`` counts in: several only when grouping by category without a category filter."""
+    return keys_for(
+        group_by,
+        where,
+        categories=(c.value for c in ticket.categories),
+        service=ticket.service.value,
+        commune=ticket.commune,
+        village=ticket.village,
+        team=ticket.team,
+    )
+
+
+def keys_for(
+    group_by: GroupBy | None,
+    where: TicketFilter,
+    *,
+    categories: Iterable[str],
+    service: str,
+    commune: str,
+    village: str,
+    team: str | None,
+) -> tuple[GroupKey, ...]:
+    """:func:`group_keys` of a ticket given by its codes (a stored row, say): the one rule either way."""
     if group_by is None:
         return (TOTAL,)
     if group_by is GroupBy.CATEGORY:
         if where.category is not None:
             return (where.category.value,)
-        return tuple(sorted(c.value for c in ticket.categories))
+        return tuple(sorted(categories))
     if group_by is GroupBy.SERVICE:
-        return (ticket.service.value,)
+        return (service,)
     if group_by is GroupBy.COMMUNE:
-        return (ticket.commune,)
+        return (commune,)
     if group_by is GroupBy.VILLAGE:
-        return (ticket.village,)
-    return (ticket.team,)
+        return (village,)
+    return (team,)
 
 
 def sort_key(group: GroupKey) -> tuple[bool, str]:

@@ -13,16 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from digitransform.domain import TicketStatus, local_date
+from digitransform.domain import TicketStatus
 from digitransform.trends import (
-    TOTAL,
     BacklogAgeing,
     GroupBy,
     GroupKey,
     TicketFilter,
 )
-from digitransform.trends.ageing import AgeingTally, moment_of
-from digitransform.trends.grouping import parse_group_by, sort_key
+from digitransform.trends.ageing import AgeingTally
+from digitransform.trends.grouping import keys_for
 from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
@@ -50,14 +49,18 @@ def ticket_clauses(where: TicketFilter) -> list[sa.ColumnElement[bool]]:
 
 
 def ticket_groups(row: Any, group_by: GroupBy | None, where: TicketFilter) -> tuple[GroupKey, ...]:
-    """The groups a ticket row counts in, as :func:`digitransform.trends.grouping.group_keys` says."""
-    if group_by is None:
-        return (TOTAL,)
-    if group_by is GroupBy.CATEGORY:
-        if where.category is not None:
-            return (where.category.value,)
-        return tuple(sorted(row.categories.split(",")))
-    return (getattr(row, group_by.value),)
+    """The groups a ``tickets`` row counts in: the library's
+    :func:`~digitransform.trends.grouping.keys_for` of its columns (``categories`` comma-separated)."""
+    categories = row.categories.split(",") if group_by is GroupBy.CATEGORY else ()
+    return keys_for(
+        group_by,
+        where,
+        categories=categories,
+        service=row.service,
+        commune=row.commune,
+        village=row.village,
+        team=row.team,
+    )
 
 
 async def backlog_ageing(
@@ -68,10 +71,9 @@ async def backlog_ageing(
     where: TicketFilter | None = None,
 ) -> BacklogAgeing:
     """Tickets unresolved at ``at`` by age since observation: :func:`digitransform.trends.backlog_ageing`."""
-    moment = moment_of(at)
-    today = local_date(moment)
-    grouping = parse_group_by(group_by)
     scoped = within(scope, where)
+    tally = AgeingTally(at, group_by)
+    moment, grouping = tally.at, tally.group_by
     columns = (
         tickets.c.id,
         tickets.c.commune,
@@ -84,16 +86,6 @@ async def backlog_ageing(
         tickets.c.changed_at,
     )
     base = [tickets.c.observed_at <= moment, *ticket_clauses(scoped)]
-    total = AgeingTally()
-    groups: dict[GroupKey, AgeingTally] = {}
-
-    def tally(row: Any, people: int) -> None:
-        age = (today - local_date(row.observed_at)).days
-        total.add(age, people)
-        if grouping is not None:
-            for key in ticket_groups(row, grouping, scoped):
-                groups.setdefault(key, AgeingTally()).add(age, people)
-
     async with db.reading() as conn:
         # The backlog in slices, each read by the driver while the event loop serves other requests:
         # a large backlog never holds the loop at once (docs/performance.md).
@@ -104,7 +96,7 @@ async def backlog_ageing(
         )
         async for rows in now_open.partitions(_SLICE):
             for row in rows:
-                tally(row, row.people_affected)
+                tally.add(row.observed_at, row.people_affected, ticket_groups(row, grouping, scoped))
         changed = (await conn.execute(sa.select(*columns).where(*base, tickets.c.changed_at > moment))).all()
         then: dict[str, tuple[str, int]] = {}
         if changed:
@@ -124,10 +116,5 @@ async def backlog_ageing(
     for r in changed:
         known = then.get(r.id)
         if known is not None and TicketStatus(known[0]).is_unresolved:
-            tally(r, known[1])
-    whole = total.group(TOTAL)
-    if grouping is None:
-        return BacklogAgeing(moment, None, (whole,), whole)
-    return BacklogAgeing(
-        moment, grouping, tuple(groups[k].group(k) for k in sorted(groups, key=sort_key)), whole
-    )
+            tally.add(r.observed_at, known[1], ticket_groups(r, grouping, scoped))
+    return tally.ageing()
