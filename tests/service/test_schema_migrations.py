@@ -1,14 +1,17 @@
-"""The Alembic head creates exactly the schema the tables modules describe, on both stores.
+"""The Alembic head creates exactly the schema ``store.tables`` describes, on both stores.
 
 Alembic's own autogenerate comparison (``compare_metadata``) is run between a database freshly
-migrated to the head and the SQLAlchemy metadata every module of the service adds its tables to
-(``store.tables``, ``store.aggregate``, ``store.sessions``, ``interventions.records``): a column,
-index, constraint or type added to one and not the other is a difference.
+migrated to the head and the SQLAlchemy metadata of ``store.tables``: a column, index, constraint or
+type added to one and not the other is a difference. ``store.tables`` is the whole schema: no other
+module of the service adds a table or an index to its metadata.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,29 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from service_api import POSTGRES_URL, STORES, own_postgres_database
 
-import feedback_service.app  # noqa: F401  (imports every module that adds a table to the metadata)
+import feedback_service.app  # noqa: F401  (every module of the service, in case one added to the metadata)
 from feedback_service.store.database import open_database
 from feedback_service.store.migrate import upgrade
 from feedback_service.store.tables import metadata
+
+_SCHEMA = (
+    "[[t.name, [c.name for c in t.columns], sorted(str(i.name) for i in t.indexes)]"
+    " for t in metadata.sorted_tables]"
+)
+"""Each table's name, columns and index names: evaluated here and in a process that imports only
+``store.tables``."""
+
+
+def test_the_tables_module_is_the_whole_schema() -> None:
+    """``store.tables`` imported alone holds every table and index the whole service's metadata holds."""
+    script = f"import json\nfrom feedback_service.store.tables import metadata\nprint(json.dumps({_SCHEMA}))"
+    alone = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "feedback_service.app" in sys.modules  # this process imported every module of the service
+    everything = eval(_SCHEMA, {"metadata": metadata})
+    assert json.loads(alone.stdout) == everything
+    assert {"tickets", "trend_days", "interventions", "dashboard_sessions", "auth_failures"} <= {
+        t[0] for t in everything
+    }
 
 
 def _fresh_url(store: str, tmp_path: Path) -> str:

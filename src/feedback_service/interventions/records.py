@@ -18,8 +18,7 @@ from digitransform.domain import AdminTree, Barrier
 from feedback_service.auth.scope import sees_intervention
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
-from feedback_service.store.tables import metadata
-from feedback_service.store.types import UtcDateTime
+from feedback_service.store.tables import interventions
 
 __all__ = [
     "Intervention",
@@ -28,22 +27,6 @@ __all__ = [
     "load_intervention",
     "record_intervention",
 ]
-
-interventions = sa.Table(
-    "interventions",
-    metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("what", sa.Text(), nullable=False),
-    sa.Column("units", sa.Text(), nullable=False),
-    sa.Column("categories", sa.String(600), nullable=False),
-    # Stored as start_date and end_date (migration 0002); named in code as on the wire and in Intervention.
-    sa.Column("start_date", sa.Date(), key="started_on", nullable=False, index=True),
-    sa.Column("end_date", sa.Date(), key="ended_on", nullable=False),
-    sa.Column("scope", sa.String(32), nullable=False),
-    sa.Column("created_by", sa.String(32), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-)
-"""Created by migration 0002; units and categories are comma-separated codes (codes hold no commas)."""
 
 
 @attrs.frozen

@@ -34,7 +34,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from digitransform.domain import PeriodKind
 from digitransform.trends import DailyDelta
-from feedback_service.store.tables import UNIT, metadata, ticket_events, tickets
+from feedback_service.store.tables import (
+    COUNTS,
+    KEYS,
+    trend_days,
+    trend_days_commune,
+    trend_days_province,
+    trend_weeks_commune,
+    trend_weeks_province,
+)
 
 __all__ = [
     "COUNTS",
@@ -54,53 +62,6 @@ __all__ = [
     "upsert",
     "week_start",
 ]
-
-KEYS = ("local_date", "commune", "village", "team", "service", "category")
-"""The key columns of :class:`DailyDelta`, in its order."""
-COUNTS = (
-    "opened",
-    "resolved",
-    "rejected",
-    "reopened",
-    "resolved_on_the_spot",
-    "people_delta",
-    "people_reported",
-)
-"""The count columns, summed on conflict, in :meth:`DailyDelta.counts` order."""
-
-_WIDTHS = {"commune": UNIT, "village": UNIT, "team": 64, "service": 32, "category": 32}
-
-
-def _table(name: str, keys: Sequence[str], *indexes: Sequence[str]) -> sa.Table:
-    columns: list[Any] = [
-        sa.Column(k, sa.Date() if k == "local_date" else sa.String(_WIDTHS[k]), primary_key=True)
-        for k in keys
-    ]
-    columns += [sa.Column(c, sa.Integer(), nullable=False, server_default="0") for c in COUNTS]
-    columns += [sa.Index(None, *ix) for ix in indexes]
-    return sa.Table(name, metadata, *columns)
-
-
-trend_days = _table("trend_days", KEYS, ("commune", "category", "local_date"))
-"""The fine rows, keyed exactly as :class:`DailyDelta`."""
-trend_days_commune = _table(
-    "trend_days_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
-)
-"""Without village, team and service; the key starts with the category so a province-wide trend by
-commune reads one contiguous range (``category = '*'``)."""
-trend_days_province = _table("trend_days_province", ("category", "local_date"))
-"""Without any unit, team or service."""
-trend_weeks_commune = _table(
-    "trend_weeks_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
-)
-"""``trend_days_commune`` by ISO week: ``local_date`` is the Monday."""
-trend_weeks_province = _table("trend_weeks_province", ("category", "local_date"))
-"""``trend_days_province`` by ISO week: ``local_date`` is the Monday."""
-
-# Indexes migration 0002 adds to the service's tables for the trend queries (ageing, resolution times).
-sa.Index("ix_tickets_status", tickets.c.status)
-sa.Index("ix_tickets_changed_at", tickets.c.changed_at)
-sa.Index("ix_ticket_events_action_at", ticket_events.c.action, ticket_events.c.at)
 
 
 @attrs.frozen

@@ -15,20 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback_service.store.database import Database, Lookup
-from feedback_service.store.tables import metadata
+from feedback_service.store.tables import KEY_LENGTH, auth_failures
 
 __all__ = ["KEY_LENGTH", "auth_failures", "blocked_since", "count_failure"]
-
-KEY_LENGTH = 80
-
-auth_failures = sa.Table(
-    "auth_failures",
-    metadata,
-    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
-    sa.Column("window_start", sa.BigInteger(), nullable=False, index=True),
-    sa.Column("failures", sa.Integer(), nullable=False),
-)
-"""Created by migration 0005; ``window_start`` in Unix seconds."""
 
 _BLOCKED = Lookup(
     sa.select(auth_failures.c.window_start).where(

@@ -12,21 +12,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from feedback_service.store.database import Database
-from feedback_service.store.tables import metadata, teams, tokens
+from feedback_service.store.tables import dashboard_sessions, teams, tokens
 from feedback_service.store.tokens import TokenRecord
-from feedback_service.store.types import UtcDateTime
 
 __all__ = ["dashboard_sessions", "end_session", "find_session", "start_session"]
-
-dashboard_sessions = sa.Table(
-    "dashboard_sessions",
-    metadata,
-    sa.Column("id_hash", sa.String(64), primary_key=True),
-    sa.Column("token_id", sa.String(32), sa.ForeignKey("tokens.id"), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
-)
-"""Created by migration 0004: the SHA-256 of each session id, its token and its end."""
 
 _SELECT = sa.select(
     tokens.c.id,

@@ -1,4 +1,9 @@
-"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; this module describes it.
+"""The whole schema, as SQLAlchemy Core tables. Alembic migrations create it; this module describes it.
+
+Every table and index of the service is here, and only here: the modules that read and write a
+table import it (``store.aggregate`` the trend tables, ``store.sessions``, ``store.auth_failures``,
+``interventions.records``). ``tests/service/test_schema_migrations.py`` checks that the Alembic head
+creates exactly this, on SQLite and PostgreSQL.
 
 Tickets keep their current state in one row (so lists and scopes are plain indexed queries); every
 change also lands in ``ticket_events``, the history. Categories live in their own table so a ticket
@@ -8,12 +13,23 @@ UUID strings; their uniqueness is what makes offline retries safe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from feedback_service.store.types import UtcDateTime
 
 __all__ = [
+    "COUNTS",
+    "KEYS",
+    "KEY_LENGTH",
+    "UNIT",
+    "UUID",
+    "auth_failures",
+    "dashboard_sessions",
     "enrollments",
+    "interventions",
     "metadata",
     "occurrences",
     "teams",
@@ -21,6 +37,11 @@ __all__ = [
     "ticket_events",
     "tickets",
     "tokens",
+    "trend_days",
+    "trend_days_commune",
+    "trend_days_province",
+    "trend_weeks_commune",
+    "trend_weeks_province",
 ]
 
 metadata = sa.MetaData(
@@ -107,6 +128,10 @@ tickets = sa.Table(
     sa.Index(None, "team", "received_at", "id"),
     sa.Index(None, "received_at", "id"),
     sa.Index(None, "updated_at", "id"),
+    # For the trend queries (migration 0002): the backlog's ageing reads unresolved tickets and
+    # tickets changed since a moment.
+    sa.Index("ix_tickets_status", "status"),
+    sa.Index("ix_tickets_changed_at", "changed_at"),
 )
 
 ticket_categories = sa.Table(
@@ -141,6 +166,8 @@ ticket_events = sa.Table(
     sa.Column("people_after", sa.Integer(), nullable=False),
     sa.Column("occurrence_id", sa.String(UUID), nullable=True),
     sa.Index(None, "ticket_id", "id"),
+    # Resolution times read resolve entries by time (migration 0002).
+    sa.Index("ix_ticket_events_action_at", "action", "at"),
 )
 
 occurrences = sa.Table(
@@ -156,3 +183,85 @@ occurrences = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Index(None, "ticket_id"),
 )
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("token_id", sa.String(32), sa.ForeignKey("tokens.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)
+"""Created by migration 0004: the SHA-256 of each session id, its token and its end."""
+
+KEY_LENGTH = 80
+"""Room for an authentication failure's key (a client address, a token prefix)."""
+
+auth_failures = sa.Table(
+    "auth_failures",
+    metadata,
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("window_start", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+)
+"""Created by migration 0005; ``window_start`` in Unix seconds."""
+
+interventions = sa.Table(
+    "interventions",
+    metadata,
+    sa.Column("id", sa.String(UUID), primary_key=True),
+    sa.Column("what", sa.Text(), nullable=False),
+    sa.Column("units", sa.Text(), nullable=False),
+    sa.Column("categories", sa.String(600), nullable=False),
+    # Stored as start_date and end_date (migration 0002); named in code as on the wire and in Intervention.
+    sa.Column("start_date", sa.Date(), key="started_on", nullable=False, index=True),
+    sa.Column("end_date", sa.Date(), key="ended_on", nullable=False),
+    sa.Column("scope", sa.String(UNIT), nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+"""Created by migration 0002; units and categories are comma-separated codes (codes hold no commas)."""
+
+# The per-day trend aggregate (store.aggregate): the library's DailyDelta rows and their roll-ups.
+
+KEYS = ("local_date", "commune", "village", "team", "service", "category")
+"""The key columns of :class:`~digitransform.trends.DailyDelta`, in its order."""
+COUNTS = (
+    "opened",
+    "resolved",
+    "rejected",
+    "reopened",
+    "resolved_on_the_spot",
+    "people_delta",
+    "people_reported",
+)
+"""The count columns, summed on conflict, in :meth:`DailyDelta.counts` order."""
+
+_WIDTHS = {"commune": UNIT, "village": UNIT, "team": 64, "service": 32, "category": 32}
+
+
+def _aggregate(name: str, keys: Sequence[str], *indexes: Sequence[str]) -> sa.Table:
+    columns: list[Any] = [
+        sa.Column(k, sa.Date() if k == "local_date" else sa.String(_WIDTHS[k]), primary_key=True)
+        for k in keys
+    ]
+    columns += [sa.Column(c, sa.Integer(), nullable=False, server_default="0") for c in COUNTS]
+    columns += [sa.Index(None, *ix) for ix in indexes]
+    return sa.Table(name, metadata, *columns)
+
+
+trend_days = _aggregate("trend_days", KEYS, ("commune", "category", "local_date"))
+"""The fine rows, keyed exactly as :class:`DailyDelta` (migration 0002)."""
+trend_days_commune = _aggregate(
+    "trend_days_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
+)
+"""Without village, team and service; the key starts with the category so a province-wide trend by
+commune reads one contiguous range (``category = '*'``)."""
+trend_days_province = _aggregate("trend_days_province", ("category", "local_date"))
+"""Without any unit, team or service."""
+trend_weeks_commune = _aggregate(
+    "trend_weeks_commune", ("category", "local_date", "commune"), ("commune", "category", "local_date")
+)
+"""``trend_days_commune`` by ISO week: ``local_date`` is the Monday (migration 0003)."""
+trend_weeks_province = _aggregate("trend_weeks_province", ("category", "local_date"))
+"""``trend_days_province`` by ISO week: ``local_date`` is the Monday."""
