@@ -172,6 +172,32 @@ def test_the_app_form_serves_the_apis_limits(api: Api) -> None:
     assert worker.status_code == 200 and "const VERSION" in worker.text
 
 
+def test_the_apps_files_are_compressed_and_revalidated(api: Api) -> None:
+    """Each file is gzipped for a browser that takes it (byte for byte the file once unpacked), has
+    an ETag of its content that answers 304 with no body, carries the app's headers, and nothing
+    outside the app's directory is served."""
+    from feedback_service.team_app import STATIC
+
+    source = (STATIC / "app.js").read_bytes()
+    packed = api.client.get("/team/app.js", headers={"Accept-Encoding": "gzip"})
+    assert packed.status_code == 200 and packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    assert int(packed.headers["content-length"]) < len(source) / 2
+    assert "script-src 'self'" in packed.headers["content-security-policy"]
+    plain = api.client.get("/team/app.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == source
+    assert packed.content == source  # httpx unpacks it
+    etag = plain.headers["etag"]
+    again = api.client.get("/team/app.js", headers={"If-None-Match": f'W/"other", {etag}'})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert api.client.get("/team/app.js", headers={"If-None-Match": '"other"'}).status_code == 200
+    icon = api.client.get("/team/icons/icon-192.png", headers={"Accept-Encoding": "gzip"})
+    assert icon.status_code == 200 and "content-encoding" not in icon.headers
+    assert icon.content == (STATIC / "icons" / "icon-192.png").read_bytes()
+    for missing in ("/team/nope.js", "/team/../app.py", "/team/%2e%2e/app.py", "/team/vendor/"):
+        assert api.client.get(missing).status_code == 404, missing
+
+
 def test_the_enrollment_problems_are_in_the_openapi_document(api: Api) -> None:
     """Redeeming documents its refusals as RFC 9457 problems, and needs no bearer token."""
     schema = api.client.get("/schema/openapi.json").json()

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Response, Router, get
+from litestar import Request, Response, Router, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.plugins import InitPlugin
-from litestar.static_files import create_static_files_router
 
 from feedback_service.context import ServiceContext
+from feedback_service.team_app.files import AppFile, app_files, matches
 from feedback_service.team_app.form import form_description
 
 __all__ = ["CSP", "STATIC", "TeamAppPlugin"]
@@ -66,19 +68,51 @@ def _shell_files() -> list[str]:
 
 
 @get("/team/form.json", include_in_schema=False)
-async def _form(ctx: NamedDependency[ServiceContext]) -> Response[bytes]:
-    return Response(msgspec.json.encode(form_description(ctx.settings)), media_type="application/json")
+async def _form(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[bytes]:
+    return _send(request, AppFile.of(msgspec.json.encode(form_description(ctx.settings)), "application/json"))
 
 
 @get("/team/sw.js", include_in_schema=False)
-async def _worker(ctx: NamedDependency[ServiceContext]) -> Response[str]:
+async def _worker(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[bytes]:
     form = msgspec.json.encode(form_description(ctx.settings))
     version = hashlib.sha256(_files_digest().encode() + form).hexdigest()[:16]
     body = (
         f"const VERSION = {msgspec.json.encode(version).decode()};\n"
         f"const SHELL = {msgspec.json.encode(_shell_files()).decode()};\n" + _WORKER.read_text("utf-8")
     )
-    return Response(body, media_type="text/javascript; charset=utf-8")
+    return _send(request, AppFile.of(body.encode(), "text/javascript"))
+
+
+def _serve(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    """One of the app's files in ``static/``."""
+    found = app_files(STATIC).get(name)
+    if found is None:
+        raise NotFoundException(f"no file {name!r} in the team app")
+    return _send(request, found)
+
+
+def _send(request: Request[Any, Any, Any], found: AppFile) -> Response[bytes]:
+    """A file, gzipped when the browser takes it, 304 when the browser already has these bytes
+    (:mod:`feedback_service.team_app.files`)."""
+    headers = {"ETag": found.etag, "Vary": "Accept-Encoding"}
+    if matches(request.headers.get("if-none-match"), found.etag):
+        return Response(b"", status_code=304, headers=headers)
+    if found.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(found.gzipped, media_type=found.media_type, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
+
+
+@get("/team", include_in_schema=False, name="team:page")
+async def _page(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The app's page (``/team/``, where an enrollment link points)."""
+    return _serve(request, "index.html")
+
+
+@get("/team/{file_path:path}", include_in_schema=False, name="team:files")
+async def _file(request: Request[Any, Any, Any], file_path: FromPath[str]) -> Response[bytes]:
+    """The app's other files: scripts, styles, icons, the manifest."""
+    return _serve(request, file_path.strip("/"))
 
 
 class TeamAppPlugin(InitPlugin):
@@ -88,10 +122,7 @@ class TeamAppPlugin(InitPlugin):
     """
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        files = create_static_files_router(
-            path="/team", directories=[STATIC], html_mode=True, name="team:files", include_in_schema=False
-        )
         app_config.route_handlers.append(
-            Router(path="/", route_handlers=[_form, _worker, files], after_request=_secure)
+            Router(path="/", route_handlers=[_form, _worker, _page, _file], after_request=_secure)
         )
         return app_config
