@@ -425,3 +425,70 @@ def test_an_official_enrolls_and_revokes_a_phone_from_the_dashboard(
         )
         assert heights and min(heights) >= 44, (path, heights)
     office.close()
+
+
+def test_a_new_phone_imports_the_old_ones_file_and_sends_each_item_once(
+    chromium: Any, server: str, known_site: KnownSite, tmp_path: Path
+) -> None:
+    """The old phone records three tickets offline and exports them; it then gets a signal and
+    sends them after all, records a fourth offline, exports again, and is wiped. A new phone of the
+    team imports both files: the three are replays, the fourth is new; the team has four tickets.
+    A second import of a file adds nothing; another team's file and a file that is not an export
+    are refused with a message, and the outbox is unchanged."""
+    team = _team()
+    old = chromium.new_context(**_context_options())
+    page = old.new_page()
+    _enroll(page, server, _code(server, known_site, team)["code"])
+    old.set_offline(True)
+    for i in range(3):
+        _record(page, f"Hộ số {i + 1}: quên mật khẩu VNeID")
+    _outbox(page)
+
+    def export(to: str) -> Path:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Xuất các mục chưa gửi ra tệp").click()
+        path = tmp_path / to
+        download.value.save_as(path)
+        return path
+
+    first = export("first.json")
+    old.set_offline(False)
+    _wait_sent(page)
+    assert _count(known_site, "tickets", team) == 3
+    old.set_offline(True)
+    _record(page, "Hộ số 4: chưa có tài khoản ngân hàng để thanh toán QR")
+    _outbox(page)
+    second = export("second.json")
+    old.close()  # the old phone is wiped
+
+    other_team = tmp_path / "other.json"
+    other_team.write_text(json.dumps({**json.loads(first.read_text()), "team": "T-someone-else"}))
+    not_an_export = tmp_path / "notes.json"
+    not_an_export.write_text(json.dumps({"items": [{"id": "x", "kind": "ticket"}], "team": team}))
+    new = chromium.new_context(**_context_options())
+    page = new.new_page()
+    _enroll(page, server, _code(server, known_site, team)["code"])
+    new.set_offline(True)  # the imports are checked and kept on the phone first
+    page.get_by_role("button", name=OUTBOX_TAB).click()
+    chooser = page.locator("#import-file")
+    chooser.set_input_files(str(other_team))
+    page.get_by_role("alert").filter(
+        has_text=f"tệp này của tổ T-someone-else, điện thoại này của tổ {team}"
+    ).wait_for()
+    chooser.set_input_files(str(not_an_export))
+    page.get_by_role("alert").filter(has_text="items[0].body.id").wait_for()
+    assert _outbox(page) == []
+    chooser.set_input_files(str(first))
+    page.get_by_role("status").filter(has_text="Đã nhập 3 mục mới").wait_for()
+    chooser.set_input_files(str(second))
+    page.get_by_role("status").filter(has_text="Đã nhập 1 mục mới").wait_for()
+    chooser.set_input_files(str(second))
+    page.get_by_role("status").filter(has_text="Đã nhập 0 mục mới vào hộp thư đi (1 mục đã có").wait_for()
+    assert _outbox(page) == ["waiting"] * 4
+    page.screenshot(path=str(_shots(tmp_path) / "team-app-imported.png"), full_page=True)
+    new.set_offline(False)
+    _wait_sent(page)
+    badges = sorted(page.locator("#sent li .badge").all_inner_texts())
+    assert badges == ["Đã gửi (máy chủ đã có)"] * 3 + ["Đã gửi (mới)"]
+    new.close()
+    assert _count(known_site, "tickets", team) == 4

@@ -1,7 +1,7 @@
 // The team app: enroll this phone, record difficulties and "me too"s offline, watch the outbox, read
 // the team's own tickets. Everything is built with DOM calls (never innerHTML), so a description
 // can never become markup; the page's Content-Security-Policy allows no inline script at all.
-import { fieldOfPath, isoWithOffset, localInputValue, occurrenceProblems, ticketProblems } from "./rules.js";
+import { fieldOfPath, isoWithOffset, localInputValue, occurrenceProblems, outboxFileItems, ticketProblems } from "./rules.js";
 import { delValue, dropItem, getItem, getValue, outboxItems, persist, putItem, sentItems, setValue } from "./store.js";
 import { onChange, start, status, sync } from "./sync.js";
 
@@ -38,7 +38,11 @@ const T = {
     outbox_count: "{n} mục chưa gửi",
     send_now: "Gửi ngay",
     export: "Xuất các mục chưa gửi ra tệp",
-    export_help: "Trước khi đổi hoặc cài lại điện thoại, hãy xuất tệp và gửi cho cán bộ xã.",
+    export_help: "Trước khi đổi hoặc cài lại điện thoại, hãy xuất tệp. Trên điện thoại mới, đăng ký rồi nhập tệp đó: các mục sẽ được gửi, không bao giờ bị trùng.",
+    import: "Nhập tệp từ điện thoại cũ",
+    imported: "Đã nhập {n} mục mới vào hộp thư đi ({known} mục đã có trên máy này).",
+    import_unreadable: "Không nhập được: tệp này không phải tệp xuất từ ứng dụng của tổ ({why}). Không có gì thay đổi.",
+    import_other_team: "Không nhập được: tệp này của tổ {theirs}, điện thoại này của tổ {ours}. Không có gì thay đổi.",
     persisted_yes: "Trình duyệt đã đồng ý giữ dữ liệu lâu dài.",
     persisted_no: "Trình duyệt chưa hứa giữ dữ liệu lâu dài: đừng xoá dữ liệu trình duyệt khi còn mục chưa gửi.",
     state_waiting: "Đang chờ gửi",
@@ -69,7 +73,7 @@ const T = {
     resolution: "Cách giải quyết",
     observed: "Ghi nhận",
     signed_out_title: "Điện thoại này đã bị thu hồi quyền gửi",
-    signed_out_help: "Cán bộ xã đã thu hồi mã của điện thoại này. Các mục chưa gửi vẫn còn trên máy: xuất ra tệp, hoặc đăng ký lại bằng mã mới để gửi tiếp.",
+    signed_out_help: "Cán bộ xã đã thu hồi mã của điện thoại này. Các mục chưa gửi vẫn còn trên máy: xuất ra tệp (để nhập vào điện thoại khác của tổ), hoặc đăng ký lại bằng mã mới để gửi tiếp.",
     editing: "Đang sửa một mục bị từ chối.",
     device_label: "Điện thoại đăng ký lúc",
   },
@@ -105,7 +109,11 @@ const T = {
     outbox_count: "{n} unsent",
     send_now: "Send now",
     export: "Export unsent items to a file",
-    export_help: "Before changing or resetting this phone, export the file and give it to the commune.",
+    export_help: "Before changing or resetting this phone, export the file. On the new phone, enroll and import it: the items are sent, never twice.",
+    import: "Import a file from an old phone",
+    imported: "{n} new items added to the outbox ({known} were already on this phone).",
+    import_unreadable: "Not imported: this is not a file exported by the team app ({why}). Nothing changed.",
+    import_other_team: "Not imported: this file is team {theirs}'s, this phone is team {ours}'s. Nothing changed.",
     persisted_yes: "The browser agreed to keep this data.",
     persisted_no: "The browser did not promise to keep this data: never clear browser data while items are unsent.",
     state_waiting: "Waiting",
@@ -136,7 +144,7 @@ const T = {
     resolution: "Resolution",
     observed: "Observed",
     signed_out_title: "This phone was signed out",
-    signed_out_help: "The commune revoked this phone's access. Unsent items are still on it: export them, or enroll again with a new code to send them.",
+    signed_out_help: "The commune revoked this phone's access. Unsent items are still on it: export them (to import on another of the team's phones), or enroll again with a new code to send them.",
     editing: "Fixing a refused item.",
     device_label: "Phone enrolled at",
   },
@@ -488,6 +496,38 @@ function exportUnsent() {
   link.remove();
 }
 
+// The other half of the export: a new phone of the same team takes the old one's unsent items. Each
+// keeps its id, so one the old phone did send after all is a replay on the server, never a second
+// ticket; one already in this outbox (or sent from it) is left as it is. The whole file is checked
+// before anything is written: a wrong file changes nothing.
+async function importFile(file) {
+  let items;
+  try {
+    items = outboxFileItems(JSON.parse(await file.text()));
+  } catch (error) {
+    app.notice = { kind: "alert", text: t("import_unreadable", { why: error instanceof SyntaxError ? "JSON" : error.message }) };
+    render();
+    return;
+  }
+  if (items.team !== app.team.team) {
+    app.notice = { kind: "alert", text: t("import_other_team", { theirs: items.team, ours: app.team.team }) };
+    render();
+    return;
+  }
+  const known = new Set([...(await outboxItems()), ...(await sentItems(Infinity))].map((item) => item.id));
+  const fresh = items.items.filter((item) => !known.has(item.id));
+  const now = new Date().toISOString();
+  for (const item of fresh) await putItem({ ...item, state: "waiting", problem: null, updated_at: now });
+  app.notice = { kind: "ok", text: t("imported", { n: fresh.length, known: items.items.length - fresh.length }) };
+  await refresh();
+  if (fresh.length) await sync("imported");
+}
+
+function importButton() {
+  const input = h("input", { type: "file", id: "import-file", accept: ".json,application/json", hidden: true, onchange: () => input.files[0] && importFile(input.files[0]) });
+  return [input, h("button", { type: "button", onclick: () => input.click() }, t("import"))];
+}
+
 function connectionLine() {
   if (status.signedOut) return t("signed_out_title");
   if (status.state === "sending") return t("status_sending");
@@ -504,6 +544,7 @@ function outboxScreen() {
     h("div", { class: "actions" },
       status.signedOut ? null : h("button", { type: "button", class: "primary", onclick: () => sync("manual") }, t("send_now")),
       h("button", { type: "button", onclick: exportUnsent, disabled: !app.items.length }, t("export")),
+      status.signedOut ? null : importButton(),
     ),
     h("p", { class: "meta" }, t("export_help")),
     h("p", { class: "meta" }, app.persisted ? t("persisted_yes") : t("persisted_no")),

@@ -79,3 +79,29 @@ export function fieldOfPath(path) {
   const match = /\.([a-z_]+)(?:\[\d+\])?$/.exec(path || "");
   return match ? match[1] : null;
 }
+
+/**
+ * The items of a file the outbox exported ({exported_at, team, items}), checked whole before any is
+ * kept: {team, items}, or an Error that names the first thing wrong ("items[2].body.id").
+ * Only what the outbox needs is kept; the body is sent as it is, and the server checks it again.
+ */
+export function outboxFileItems(file) {
+  const text = (value) => typeof value === "string" && value.length > 0;
+  if (!file || typeof file !== "object" || !Array.isArray(file.items)) throw new Error("items");
+  if (!text(file.team)) throw new Error("team");
+  const items = file.items.map((item, i) => {
+    const where = `items[${i}]`;
+    if (!item || typeof item !== "object") throw new Error(where);
+    if (!text(item.id)) throw new Error(`${where}.id`);
+    if (item.kind !== "ticket" && item.kind !== "occurrence") throw new Error(`${where}.kind`);
+    if (!item.body || typeof item.body !== "object" || item.body.id !== item.id) throw new Error(`${where}.body.id`);
+    if (item.kind === "occurrence" && !text(item.ticket_id)) throw new Error(`${where}.ticket_id`);
+    if (item.kind === "ticket" && !Array.isArray(item.body.categories)) throw new Error(`${where}.body.categories`);
+    if (item.kind === "ticket" && typeof item.body.description !== "string") throw new Error(`${where}.body.description`);
+    if (!text(item.created_at) || Number.isNaN(new Date(item.created_at).getTime())) throw new Error(`${where}.created_at`);
+    const kept = { id: item.id, kind: item.kind, body: item.body, created_at: item.created_at };
+    if (item.kind === "occurrence") Object.assign(kept, { ticket_id: item.ticket_id, summary: String(item.summary ?? ""), village: item.village });
+    return kept;
+  });
+  return { team: file.team, items };
+}
