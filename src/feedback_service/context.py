@@ -16,7 +16,10 @@ from feedback_service.settings import DEMO_UNITS, Settings
 from feedback_service.store.database import Database, open_database
 from feedback_service.store.tables import UNIT
 
-__all__ = ["ServiceContext", "load_units", "utc_now"]
+__all__ = ["CONTEXT_KEY", "ServiceContext", "load_units", "utc_now"]
+
+CONTEXT_KEY = "feedback"
+"""The key of the app's ``state`` that holds its :class:`ServiceContext`."""
 
 
 def utc_now() -> dt.datetime:

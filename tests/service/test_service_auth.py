@@ -58,3 +58,22 @@ def test_tokens_are_long_and_random(api: Api) -> None:
     secrets = list(api.tokens.values())
     assert len(set(secrets)) == len(secrets)
     assert all(len(s) >= 3 + 43 for s in secrets)
+
+
+def test_a_role_guard_refuses_another_role_with_a_problem(api: Api) -> None:
+    """The role guard of a controller answers 403 as an RFC 9457 problem naming who may call it."""
+    response = api.get("/tokens", who="team")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert (body["status"], body["code"]) == (403, "forbidden")
+    assert body["detail"] == "only admin tokens may do this; this one is team"
+    both = api.get("/tickets", who="admin").json()["detail"]
+    assert both == "only team or official tokens may do this; this one is admin"
+
+
+def test_a_role_guard_refuses_before_the_body_is_read(api: Api) -> None:
+    """A caller the route refuses learns nothing about the body it sent: 403, not 400 or 422."""
+    broken = api.post("/interventions", content=b'{"what": ', who="team")
+    assert (broken.status_code, broken.json()["code"]) == (403, "forbidden")
+    assert api.post("/interventions", content=b'{"what": ', who="official_c1").status_code == 400

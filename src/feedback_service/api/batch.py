@@ -22,7 +22,7 @@ from feedback_service.api.body import StrictBody, decode_json, decode_strict
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, field_problem_from_msgspec
 from feedback_service.api.schemas import BatchIn, BatchItemResult, BatchOut, TicketIn
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.api.tickets import id_conflict, ticket_location
 from feedback_service.api.wire import new_ticket
 from feedback_service.auth.principal import Role
@@ -39,6 +39,7 @@ class BatchController(Controller):
 
     path = "/api/v1/tickets/batch"
     tags = ("tickets",)
+    guards = [allow(Role.TEAM)]  # noqa: RUF012 (Litestar's own shape)
 
     @post(
         "/",
@@ -48,7 +49,6 @@ class BatchController(Controller):
         summary="Report tickets collected offline (each item on its own)",
     )
     async def create_batch(self, data: JSONBody[BatchIn], ctx: Ctx, principal: Caller) -> BatchOut:
-        require_role(principal, Role.TEAM)
         limit = ctx.settings.max_batch_tickets
         if len(data.tickets) > limit:
             raise ProblemError(

@@ -34,6 +34,7 @@ from litestar.routes import HTTPRoute
 
 from feedback_service.api.problems import PROBLEM_JSON, Problem
 from feedback_service.api.schemas import OccurrenceOut, TicketList, TicketOut
+from feedback_service.api.security import takes_token
 
 __all__ = ["document_contract"]
 
@@ -80,9 +81,8 @@ def _problem(status: int) -> ResponseSpec:
 
 
 def _statuses(route: HTTPRoute, handler: HTTPRouteHandler, key: str) -> set[int]:
-    params = handler.parsed_fn_signature.parameters
     statuses = {400, *_EXTRA.get(key, ())}
-    if "principal" in params:
+    if takes_token(handler):
         statuses |= {401, 403}
     if route.path_parameters:
         statuses.add(404)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from feedback_service.api.security import authenticate
+from feedback_service.api.security import caller
 from feedback_service.auth.principal import Principal
-from feedback_service.context import ServiceContext
+from feedback_service.context import CONTEXT_KEY, ServiceContext
 
 __all__ = ["CONTEXT_KEY", "Caller", "Ctx", "dependencies"]
 
@@ -15,8 +15,6 @@ Ctx = NamedDependency[ServiceContext]
 """Annotate a handler parameter named ``ctx`` with this to receive the service context."""
 Caller = NamedDependency[Principal]
 """Annotate a handler parameter named ``principal`` with this to receive the authenticated caller."""
-
-CONTEXT_KEY = "feedback"
 
 
 def _context(state: State) -> ServiceContext:
@@ -28,5 +26,5 @@ def dependencies() -> dict[str, Provide]:
     """``ctx`` and ``principal`` for the app's route handlers."""
     return {
         "ctx": Provide(_context, sync_to_thread=False),
-        "principal": Provide(authenticate),
+        "principal": Provide(caller),
     }

@@ -19,7 +19,7 @@ from digitransform.domain import LOCAL_TZ
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import PROBLEM_JSON, FieldProblem, Problem, ProblemError, validation_error
-from feedback_service.api.security import client_address, require_role, too_many_failures
+from feedback_service.api.security import allow, client_address, too_many_failures
 from feedback_service.auth.enrollment import (
     DEFAULT_HOURS,
     MAX_HOURS,
@@ -173,6 +173,7 @@ class EnrollmentController(Controller):
         dto=StrictBody[EnrollmentIn],
         return_dto=None,
         status_code=201,
+        guards=[allow(Role.OFFICIAL, Role.ADMIN)],
         summary="Create a single-use enrollment code for one phone of a team (official or admin)",
         responses=_CREATE_PROBLEMS,
         description="The code works once, until expires_at (72 h by default), and never as a bearer token.",
@@ -180,7 +181,6 @@ class EnrollmentController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], data: JSONBody[EnrollmentIn], ctx: Ctx, principal: Caller
     ) -> Response[EnrollmentOut]:
-        require_role(principal, Role.OFFICIAL, Role.ADMIN)
         commune = data.commune or (principal.scope if principal.scope != ctx.tree.root.code else None)
         if commune is None:
             raise validation_error(
@@ -250,6 +250,7 @@ class DeviceController(Controller):
 
     path = "/api/v1/teams/{team:str}/devices"
     tags = ("enrollment",)
+    guards = [allow(Role.OFFICIAL, Role.ADMIN)]  # noqa: RUF012 (Litestar's own shape)
 
     @get(
         "/",
@@ -257,7 +258,6 @@ class DeviceController(Controller):
         responses=_TEAM_PROBLEMS,
     )
     async def listing(self, team: FromPath[str], ctx: Ctx, principal: Caller) -> DeviceList:
-        require_role(principal, Role.OFFICIAL, Role.ADMIN)
         team_id, commune = await managed_team(ctx, principal, team)
         return DeviceList(team_id, commune, [device_out(d) for d in await list_devices(ctx.db, team_id)])
 
@@ -268,7 +268,6 @@ class DeviceController(Controller):
         responses=_TEAM_PROBLEMS,
     )
     async def revoke(self, team: FromPath[str], token_id: FromPath[str], ctx: Ctx, principal: Caller) -> None:
-        require_role(principal, Role.OFFICIAL, Role.ADMIN)
         team_id, _ = await managed_team(ctx, principal, team)
         if not any(d.token_id == token_id for d in await list_devices(ctx.db, team_id)):
             raise ProblemError(404, "not-found", f"no device {token_id} in team {team_id}")

@@ -23,7 +23,7 @@ from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import whole_number
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
 from feedback_service.api.schemas import UnitCode
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.scope import may_record_in, sees_intervention, ticket_scope
 from feedback_service.context import ServiceContext
@@ -88,6 +88,7 @@ class InterventionController(Controller):
 
     path = BASE
     tags = ("interventions",)
+    guards = [allow(Role.OFFICIAL)]  # noqa: RUF012 (Litestar's own shape)
 
     @post(
         "/",
@@ -97,7 +98,6 @@ class InterventionController(Controller):
         summary="Record an intervention (officials, within their scope)",
     )
     async def create(self, data: JSONBody[InterventionIn], ctx: Ctx, principal: Caller) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         problems = _checked(data, ctx, principal)
         if problems:
             raise validation_error(problems)
@@ -119,12 +119,10 @@ class InterventionController(Controller):
 
     @get("/", summary="The interventions within your scope, oldest start first")
     async def listing(self, ctx: Ctx, principal: Caller) -> dict[str, Any]:
-        require_role(principal, Role.OFFICIAL)
         found = await list_interventions(ctx.db, ctx.tree, ticket_scope(principal, ctx.tree))
         return {"items": [i.to_dict() for i in found]}
 
     async def _visible(self, ctx: ServiceContext, principal: Principal, intervention_id: str) -> Intervention:
-        require_role(principal, Role.OFFICIAL)
         found = await load_intervention(ctx.db, intervention_id)
         if found is None or not sees_intervention(ticket_scope(principal, ctx.tree), ctx.tree, found.units):
             raise _not_found(intervention_id)

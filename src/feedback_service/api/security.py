@@ -1,12 +1,18 @@
-"""The bearer-token check, as a Litestar dependency, and the role checks handlers call."""
+"""The bearer-token check, as a Litestar dependency, and the role checks, as Litestar guards.
+
+A controller (or one route) says once who may call it: ``guards=[allow(Role.OFFICIAL)]``. The guard
+authenticates the caller (a 401 problem), refuses another role (a 403 problem) and keeps the caller
+for the request, so a handler's ``principal`` is the same one, checked once.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.handlers import HTTPRouteHandler
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from feedback_service import logs
@@ -14,10 +20,20 @@ from feedback_service.api.problems import PROBLEM_JSON, Problem, ProblemError
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.throttle import Guard
 from feedback_service.auth.tokens import check_secret
-from feedback_service.context import ServiceContext
+from feedback_service.context import CONTEXT_KEY, ServiceContext
 from feedback_service.metrics import TOKEN_CHECKS
 
-__all__ = ["authenticate", "client_address", "document_throttling", "require_role", "too_many_failures"]
+__all__ = [
+    "RoleGuard",
+    "allow",
+    "authenticate",
+    "caller",
+    "client_address",
+    "document_throttling",
+    "require_role",
+    "takes_token",
+    "too_many_failures",
+]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="feedback"'}
 
@@ -56,6 +72,50 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
     return principal
 
 
+_CALLER = "feedback.principal"
+"""Where a request's scope state keeps its authenticated caller."""
+
+
+async def caller(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Principal:
+    """The ``principal`` dependency: the caller, authenticated once per request (by a role guard
+    already, on a guarded route)."""
+    state: dict[str, Any] = request.scope["state"]
+    principal = state.get(_CALLER)
+    if principal is None:
+        principal = state[_CALLER] = await authenticate(request, ctx)
+    assert isinstance(principal, Principal)
+    return principal
+
+
+class RoleGuard:
+    """A Litestar guard: the caller must hold a valid token of one of ``roles``."""
+
+    __slots__ = ("roles",)
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not isinstance(connection, Request):  # the API has HTTP routes only
+            raise TypeError("a role guard stands on HTTP routes")
+        require_role(await caller(connection, connection.app.state[CONTEXT_KEY]), *self.roles)
+
+    def __repr__(self) -> str:
+        return f"allow({', '.join(r.name for r in self.roles)})"
+
+
+def allow(*roles: Role) -> RoleGuard:
+    """``guards=[allow(Role.TEAM, Role.OFFICIAL)]``: only these roles' tokens may call the route."""
+    return RoleGuard(*roles)
+
+
+def takes_token(handler: HTTPRouteHandler) -> bool:
+    """Whether the operation needs a bearer token: it asks for the caller or a role guard stands on it."""
+    return "principal" in handler.parsed_fn_signature.parameters or any(
+        isinstance(g, RoleGuard) for g in handler.resolve_guards()
+    )
+
+
 def client_address(request: Request[Any, Any, Any]) -> str:
     """The client's address: the peer's, or the one a trusted proxy forwarded (see ``serve``)."""
     return request.client.host if request.client is not None else "unknown"
@@ -85,10 +145,7 @@ def document_throttling(app: Litestar) -> None:
     """Add the 429 of :func:`too_many_failures` to the OpenAPI operations that take a bearer token."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
-            if (
-                isinstance(handler, HTTPRouteHandler)
-                and "principal" in handler.parsed_fn_signature.parameters
-            ):
+            if isinstance(handler, HTTPRouteHandler) and takes_token(handler):
                 handler.responses = {**(handler.responses or {}), 429: THROTTLED}
 
 

@@ -14,7 +14,7 @@ from litestar import Controller, Response, get
 
 from digitransform.domain import LOCAL_TZ, AdminLevel, Barrier, DigitalService, ResolutionType, TicketStatus
 from feedback_service.api.dependencies import Caller, Ctx
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.auth.principal import Role
 from feedback_service.auth.scope import ticket_scope
 from feedback_service.store.enrollments import mark_synced
@@ -63,10 +63,10 @@ class TeamStateOut(msgspec.Struct, kw_only=True):
 class TeamController(Controller):
     path = "/api/v1/team"
     tags = ("enrollment",)
+    guards = [allow(Role.TEAM)]  # noqa: RUF012 (Litestar's own shape)
 
     @get("/", summary="The caller's team, its villages and its own tickets (team); records the sync")
     async def state(self, ctx: Ctx, principal: Caller) -> Response[TeamStateOut]:
-        require_role(principal, Role.TEAM)
         tree = ctx.tree
         commune = tree[principal.commune or ""]
         scope = ticket_scope(principal, tree)

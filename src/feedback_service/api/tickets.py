@@ -14,7 +14,7 @@ from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import moment_bound
 from feedback_service.api.problems import FieldProblem, ProblemError
 from feedback_service.api.schemas import HistoryOut, TicketIn, TicketList, TicketOut
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.api.tickets_csv import tickets_csv
 from feedback_service.api.trends import wants_csv
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
@@ -30,6 +30,8 @@ __all__ = ["TicketController", "id_conflict", "not_found", "ticket_location", "t
 
 BASE = "/api/v1/tickets"
 _UNRESOLVED = frozenset(s for s in TicketStatus if s.is_unresolved)
+_READERS = [allow(Role.TEAM, Role.OFFICIAL)]
+"""Teams and officials read tickets (each within their scope); an admin reads none."""
 
 
 def ticket_location(ticket_id: str) -> str:
@@ -67,12 +69,12 @@ class TicketController(Controller):
         dto=StrictBody[TicketIn],
         return_dto=None,
         status_code=201,
+        guards=[allow(Role.TEAM)],
         summary="Report a difficulty (idempotent by the client's id)",
         description="201 with Location and ETag for a new ticket; 200 with the stored ticket for a retry "
         "with the same content; 409 for the same id with different content.",
     )
     async def create(self, data: JSONBody[TicketIn], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
-        require_role(principal, Role.TEAM)
         now = ctx.now()
         new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
         try:
@@ -81,7 +83,7 @@ class TicketController(Controller):
             raise id_conflict(exc) from None
         return ticket_response(ticket, 201 if outcome is Outcome.CREATED else 200, location=True)
 
-    @get("/", summary="Tickets within the caller's scope, filtered, a page at a time")
+    @get("/", guards=_READERS, summary="Tickets within the caller's scope, filtered, a page at a time")
     async def listing(
         self,
         request: Request[Any, Any, Any],
@@ -110,7 +112,6 @@ class TicketController(Controller):
             str | None, QueryParameter(description="csv: every page as CSV (also Accept: text/csv).")
         ] = None,
     ) -> TicketList | Stream:
-        require_role(principal, Role.TEAM, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         statuses = None if status is None else frozenset(status)
         if unresolved is not None:
@@ -151,17 +152,17 @@ class TicketController(Controller):
             next_cursor=None if page.next_cursor is None else page.next_cursor.encode(),
         )
 
-    @get("/{ticket_id:str}", summary="One ticket (404 outside the caller's scope)")
+    @get("/{ticket_id:str}", guards=_READERS, summary="One ticket (404 outside the caller's scope)")
     async def read(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
-        require_role(principal, Role.TEAM, Role.OFFICIAL)
         ticket = await find_ticket(ctx.db, ticket_id, ticket_scope(principal, ctx.tree))
         if ticket is None:
             raise not_found(ticket_id)
         return ticket_response(ticket)
 
-    @get("/{ticket_id:str}/history", summary="Every change to a ticket: who, when, what, why")
+    @get(
+        "/{ticket_id:str}/history", guards=_READERS, summary="Every change to a ticket: who, when, what, why"
+    )
     async def history(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> HistoryOut:
-        require_role(principal, Role.TEAM, Role.OFFICIAL)
         async with ctx.db.reading() as conn:
             entries = await ticket_history(conn, ticket_id, ticket_scope(principal, ctx.tree))
         if entries is None:

@@ -18,7 +18,7 @@ from digitransform.domain import LOCAL_TZ, MAX_CODE
 from feedback_service.api.body import StrictBody
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import TokenRequestError, issue_token
 from feedback_service.store.errors import TeamMismatch
@@ -86,15 +86,14 @@ class TokenController(Controller):
 
     path = "/api/v1/tokens"
     tags = ("tokens",)
+    guards = [allow(Role.ADMIN)]  # noqa: RUF012 (Litestar's own shape)
 
     @get("/", summary="Every token: ids, roles and bindings, never secrets (admin)")
-    async def listing(self, ctx: Ctx, principal: Caller) -> TokenList:
-        require_role(principal, Role.ADMIN)
+    async def listing(self, ctx: Ctx) -> TokenList:
         return TokenList([_out(r) for r in await list_tokens(ctx.db)])
 
     @post("/", dto=StrictBody[TokenIn], return_dto=None, status_code=201, summary="Issue a token (admin)")
-    async def issue(self, data: JSONBody[TokenIn], ctx: Ctx, principal: Caller) -> Response[IssuedTokenOut]:
-        require_role(principal, Role.ADMIN)
+    async def issue(self, data: JSONBody[TokenIn], ctx: Ctx) -> Response[IssuedTokenOut]:
         try:
             issued = await issue_token(
                 ctx.db,
@@ -117,8 +116,7 @@ class TokenController(Controller):
         return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
 
     @delete("/{token_id:str}", summary="Revoke a token (admin); it stops working at once", status_code=204)
-    async def revoke(self, token_id: FromPath[str], ctx: Ctx, principal: Caller) -> None:
-        require_role(principal, Role.ADMIN)
+    async def revoke(self, token_id: FromPath[str], ctx: Ctx) -> None:
         if not await revoke_token(ctx.db, token_id, ctx.now()):
             raise ProblemError(404, "not-found", f"no token {token_id}")
 

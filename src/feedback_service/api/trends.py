@@ -25,7 +25,7 @@ from feedback_service import trends
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import bad, day_or_moment, day_param
 from feedback_service.api.problems import PROBLEM_JSON, Problem, ProblemError
-from feedback_service.api.security import require_role
+from feedback_service.api.security import allow
 from feedback_service.auth.principal import Role
 from feedback_service.auth.scope import ticket_scope, within
 from feedback_service.context import ServiceContext
@@ -116,6 +116,7 @@ class TrendsController(Controller):
 
     path = "/api/v1/trends"
     tags = ("trends",)
+    guards = [allow(Role.OFFICIAL)]  # noqa: RUF012 (Litestar's own shape)
     dependencies = {"where": Provide(trend_filter, sync_to_thread=False)}  # noqa: RUF012 (Litestar's own shape)
 
     def _today(self, ctx: ServiceContext) -> dt.date:
@@ -149,7 +150,6 @@ class TrendsController(Controller):
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
         scope = ticket_scope(principal, ctx.tree)
@@ -199,7 +199,6 @@ class TrendsController(Controller):
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         moment: dt.date | dt.datetime = ctx.now()
         if at:
@@ -237,7 +236,6 @@ class TrendsController(Controller):
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
         try:
@@ -275,7 +273,6 @@ class TrendsController(Controller):
         to: To = None,
         format: Format = None,
     ) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
         try:
@@ -305,7 +302,6 @@ class TrendsController(Controller):
         category: FromQuery[Barrier | None] = None,
         format: Format = None,
     ) -> Response[Any]:
-        require_role(principal, Role.OFFICIAL)
         as_csv = wants_csv(request, format)
         day = day_param("at", at, self._today(ctx))
         ranking = await trends.commune_backlog_ranking(
