@@ -10,16 +10,17 @@ parameters are 400 problems naming the parameter. Every windowed endpoint is bou
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
+import attrs
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 
 from digitransform.domain import Barrier, DigitalService, local_date
-from digitransform.trends import TicketFilter
+from digitransform.trends import BacklogAgeing, ResolutionTimes, TicketFilter, TrendSummary, UnresolvedTrend
 from digitransform.trends.grouping import parse_group_by, parse_kind
 from feedback_service import trends
 from feedback_service.api.dependencies import Caller, Ctx
@@ -30,6 +31,8 @@ from feedback_service.auth.principal import Role
 from feedback_service.auth.scope import ticket_scope, within
 from feedback_service.context import ServiceContext
 from feedback_service.csv_tables import csv_text
+from feedback_service.store.records import Scope
+from feedback_service.trends import CommuneBacklog
 from feedback_service.trends.limits import (
     MAX_TREND_POINTS,
     MAX_WINDOW_DAYS,
@@ -39,7 +42,7 @@ from feedback_service.trends.limits import (
     series_bound,
 )
 
-__all__ = ["TrendsController", "bad", "csv_response", "trend_filter", "wants_csv"]
+__all__ = ["TrendsController", "bad", "csv_response", "figures_response", "trend_filter", "wants_csv"]
 
 CSV = "text/csv; charset=utf-8"
 
@@ -77,6 +80,8 @@ def trend_filter(
 
 Where = NamedDependency[TicketFilter]
 """A handler parameter named ``where``: the tickets the query's filters keep."""
+CallerScope = NamedDependency[Scope]
+"""A handler parameter named ``caller_scope``: what the caller may see (``auth.scope``)."""
 From = Annotated[str | None, QueryParameter(name="from", description="First local day, 2026-03-01.")]
 To = Annotated[str | None, QueryParameter(description="Last local day, 2026-03-29 (default: today).")]
 GroupBy = Annotated[
@@ -111,13 +116,97 @@ def _run_errors(exc: ValueError) -> ProblemError:
     return bad(name if message else "query", message or text)
 
 
+F = TypeVar("F")
+Table = tuple[Sequence[str], Iterable[Sequence[object]]]
+"""A CSV table: its header and its rows."""
+
+
+async def figures_response(
+    request: Request[Any, Any, Any],
+    format: str | None,
+    figures: Callable[[], Awaitable[F]],
+    json: Callable[[F], object],
+    table: Callable[[F], Table],
+    filename: str,
+) -> Response[Any]:
+    """Every trend endpoint's answer: ``format`` checked first, then the figures (a library
+    ``ValueError`` becomes a 400 problem naming its parameter), as JSON or as a CSV ``filename``."""
+    as_csv = wants_csv(request, format)
+    try:
+        found = await figures()
+    except ValueError as exc:
+        raise _run_errors(exc) from None
+    if not as_csv:
+        return Response(json(found))
+    return csv_response(*table(found), filename)
+
+
+def _columns(header: Sequence[str], items: Iterable[Mapping[str, object]]) -> Table:
+    return header, [[item[h] for h in header] for item in items]
+
+
+_UNRESOLVED_FIELDS = (
+    "opened",
+    "resolved",
+    "rejected",
+    "reopened",
+    "unresolved_at_end",
+    "people_affected_unresolved",
+)
+
+
+def _unresolved_table(trend: UnresolvedTrend) -> Table:
+    rows = [
+        (s.group, p.start.isoformat(), p.end.isoformat(), *(getattr(p, f) for f in _UNRESOLVED_FIELDS))
+        for s in (*trend.series, *((trend.total,) if trend.group_by is not None else ()))
+        for p in s.points
+    ]
+    return ("group", "start", "end", *_UNRESOLVED_FIELDS), rows
+
+
+def _ageing_table(ageing: BacklogAgeing) -> Table:
+    groups = (*ageing.groups, *((ageing.total,) if ageing.group_by is not None else ()))
+    rows = [(g.group, b.label, b.tickets, b.people, g.oldest_days) for g in groups for b in g.buckets]
+    return ("group", "age_days", "tickets", "people", "oldest_days"), rows
+
+
+def _resolution_table(times: ResolutionTimes) -> Table:
+    body = times.to_dict()
+    groups = [*body["groups"], *([body["total"]] if times.group_by is not None else [])]
+    return _columns(("group", "resolved", "on_the_spot", "median_days", "p90_days"), groups)
+
+
+def _summary_table(headline: TrendSummary) -> Table:
+    return ("figure", "value"), list(headline.to_dict().items())
+
+
+@attrs.frozen
+class _Ranking:
+    at: dt.date
+    communes: Sequence[CommuneBacklog]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "communes": [c.to_dict() for c in self.communes]}
+
+    def table(self) -> Table:
+        header = ("commune", "name", "unresolved", "people_affected", "households", "per_1000_households")
+        return _columns(header, self.to_dict()["communes"])
+
+
+def _scope(principal: Caller, ctx: Ctx) -> Scope:
+    return ticket_scope(principal, ctx.tree)
+
+
 class TrendsController(Controller):
     """Trends of the difficulties within an official's scope."""
 
     path = "/api/v1/trends"
     tags = ("trends",)
     guards = [allow(Role.OFFICIAL)]  # noqa: RUF012 (Litestar's own shape)
-    dependencies = {"where": Provide(trend_filter, sync_to_thread=False)}  # noqa: RUF012 (Litestar's own shape)
+    dependencies = {  # noqa: RUF012 (Litestar's own shape)
+        "where": Provide(trend_filter, sync_to_thread=False),
+        "caller_scope": Provide(_scope, sync_to_thread=False),
+    }
 
     def _today(self, ctx: ServiceContext) -> dt.date:
         return local_date(ctx.now())
@@ -142,7 +231,7 @@ class TrendsController(Controller):
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
-        principal: Caller,
+        caller_scope: CallerScope,
         where: Where,
         period: Annotated[str, QueryParameter(description="day, week or month.")] = "week",
         from_: From = None,
@@ -150,47 +239,23 @@ class TrendsController(Controller):
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        as_csv = wants_csv(request, format)
-        first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
-        scope = ticket_scope(principal, ctx.tree)
-        try:
+        async def figures() -> UnresolvedTrend:
+            first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
             kind, grouping = parse_kind(period), parse_group_by(group_by)
-            series = await series_bound(ctx.db, ctx.tree, within(scope, where), grouping)
+            series = await series_bound(ctx.db, ctx.tree, within(caller_scope, where), grouping)
             check_points(period_count(kind, first, last), series, kind)
-            trend = await trends.unresolved_trend(
-                ctx.db,
-                scope,
-                kind,
-                first,
-                last,
-                group_by,
-                where,
-            )
-        except ValueError as exc:
-            raise _run_errors(exc) from None
-        if not as_csv:
-            return Response(trend.to_dict())
-        fields = (
-            "opened",
-            "resolved",
-            "rejected",
-            "reopened",
-            "unresolved_at_end",
-            "people_affected_unresolved",
+            return await trends.unresolved_trend(ctx.db, caller_scope, kind, first, last, group_by, where)
+
+        return await figures_response(
+            request, format, figures, UnresolvedTrend.to_dict, _unresolved_table, "unresolved.csv"
         )
-        rows = [
-            (s.group, p.start.isoformat(), p.end.isoformat(), *(getattr(p, f) for f in fields))
-            for s in (*trend.series, *((trend.total,) if trend.group_by is not None else ()))
-            for p in s.points
-        ]
-        return csv_response(("group", "start", "end", *fields), rows, "unresolved.csv")
 
     @get("/ageing", summary="The backlog's ageing at a moment or the end of a local day (JSON or CSV)")
     async def ageing(
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
-        principal: Caller,
+        caller_scope: CallerScope,
         where: Where,
         at: Annotated[
             str | None,
@@ -199,25 +264,13 @@ class TrendsController(Controller):
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        as_csv = wants_csv(request, format)
-        moment: dt.date | dt.datetime = ctx.now()
-        if at:
-            moment = day_or_moment("at", at)
-        try:
-            ageing = await trends.backlog_ageing(
-                ctx.db,
-                ticket_scope(principal, ctx.tree),
-                moment,
-                group_by,
-                where,
-            )
-        except ValueError as exc:
-            raise _run_errors(exc) from None
-        if not as_csv:
-            return Response(ageing.to_dict())
-        groups = (*ageing.groups, *((ageing.total,) if ageing.group_by is not None else ()))
-        rows = [(g.group, b.label, b.tickets, b.people, g.oldest_days) for g in groups for b in g.buckets]
-        return csv_response(("group", "age_days", "tickets", "people", "oldest_days"), rows, "ageing.csv")
+        async def figures() -> BacklogAgeing:
+            moment = day_or_moment("at", at) if at else ctx.now()
+            return await trends.backlog_ageing(ctx.db, caller_scope, moment, group_by, where)
+
+        return await figures_response(
+            request, format, figures, BacklogAgeing.to_dict, _ageing_table, "ageing.csv"
+        )
 
     @get(
         "/resolution-times",
@@ -229,33 +282,21 @@ class TrendsController(Controller):
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
-        principal: Caller,
+        caller_scope: CallerScope,
         where: Where,
         from_: From = None,
         to: To = None,
         group_by: GroupBy = None,
         format: Format = None,
     ) -> Response[Any]:
-        as_csv = wants_csv(request, format)
-        first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
-        try:
+        async def figures() -> ResolutionTimes:
+            first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
             check_window(first, last)
-            times = await trends.resolution_times(
-                ctx.db,
-                ticket_scope(principal, ctx.tree),
-                first,
-                last,
-                group_by,
-                where,
-            )
-        except ValueError as exc:
-            raise _run_errors(exc) from None
-        body = times.to_dict()
-        if not as_csv:
-            return Response(body)
-        groups = [*body["groups"], *([body["total"]] if times.group_by is not None else [])]
-        header = ("group", "resolved", "on_the_spot", "median_days", "p90_days")
-        return csv_response(header, [[g[h] for h in header] for g in groups], "resolution-times.csv")
+            return await trends.resolution_times(ctx.db, caller_scope, first, last, group_by, where)
+
+        return await figures_response(
+            request, format, figures, ResolutionTimes.to_dict, _resolution_table, "resolution-times.csv"
+        )
 
     @get(
         "/summary",
@@ -267,53 +308,41 @@ class TrendsController(Controller):
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
-        principal: Caller,
+        caller_scope: CallerScope,
         where: Where,
         from_: From = None,
         to: To = None,
         format: Format = None,
     ) -> Response[Any]:
-        as_csv = wants_csv(request, format)
-        first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
-        try:
+        async def figures() -> TrendSummary:
+            first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
             check_window(first, last)
-            headline = await trends.summary(
-                ctx.db,
-                ticket_scope(principal, ctx.tree),
-                first,
-                last,
-                where,
-            )
-        except ValueError as exc:
-            raise _run_errors(exc) from None
-        body = headline.to_dict()
-        if not as_csv:
-            return Response(body)
-        return csv_response(("figure", "value"), list(body.items()), "summary.csv")
+            return await trends.summary(ctx.db, caller_scope, first, last, where)
+
+        return await figures_response(
+            request, format, figures, TrendSummary.to_dict, _summary_table, "summary.csv"
+        )
 
     @get("/communes", summary="Communes ranked by unresolved backlog per 1,000 households (JSON or CSV)")
     async def communes(
         self,
         request: Request[Any, Any, Any],
         ctx: Ctx,
-        principal: Caller,
+        caller_scope: CallerScope,
         at: Annotated[str | None, QueryParameter(description="A local day (default: today).")] = None,
         service: FromQuery[DigitalService | None] = None,
         category: FromQuery[Barrier | None] = None,
         format: Format = None,
     ) -> Response[Any]:
-        as_csv = wants_csv(request, format)
-        day = day_param("at", at, self._today(ctx))
-        ranking = await trends.commune_backlog_ranking(
-            ctx.db,
-            ticket_scope(principal, ctx.tree),
-            day,
-            ctx.tree,
-            trends.cached_households(ctx.settings, ctx.tree),
-            TicketFilter(services=service, category=category),
+        async def figures() -> _Ranking:
+            day = day_param("at", at, self._today(ctx))
+            households = trends.cached_households(ctx.settings, ctx.tree)
+            where = TicketFilter(services=service, category=category)
+            found = await trends.commune_backlog_ranking(
+                ctx.db, caller_scope, day, ctx.tree, households, where
+            )
+            return _Ranking(day, found)
+
+        return await figures_response(
+            request, format, figures, _Ranking.to_dict, _Ranking.table, "communes.csv"
         )
-        rows = [c.to_dict() for c in ranking]
-        if not as_csv:
-            return Response({"at": day.isoformat(), "communes": rows})
-        header = ("commune", "name", "unresolved", "people_affected", "households", "per_1000_households")
-        return csv_response(header, [[r[h] for h in header] for r in rows], "communes.csv")
