@@ -10,14 +10,14 @@ API answers 404 for someone else's ticket.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import attrs
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
+from litestar.datastructures import Cookie, FormMultiDict
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -47,8 +47,9 @@ from feedback_service.dashboard.session import (
 from feedback_service.dashboard.views import TOP_COMMUNES, build_unit_page, unit_filter
 from feedback_service.dashboard.worklist import WorkList
 from feedback_service.store.queries import list_tickets
+from feedback_service.store.records import Scope
 
-__all__ = ["Dashboard", "DashboardController"]
+__all__ = ["Dashboard", "DashboardController", "Official", "Refused", "Visit", "answer_refused", "signed_in"]
 
 _PAGE_SIZE = 50
 _EXPORT_LIMIT = 10_000
@@ -160,24 +161,113 @@ def _csv(body: str, name: str) -> Response[str]:
     )
 
 
+class Refused(Exception):
+    """A dashboard request answered before its handler runs (sent to sign in, a form without its CSRF
+    token); the dashboard's router answers with :attr:`response` (:func:`answer_refused`)."""
+
+    def __init__(self, response: Response[Any]) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+def answer_refused(_: Request[Any, Any, Any], refused: Refused) -> Response[Any]:
+    return refused.response
+
+
+@attrs.frozen
+class Visit:
+    """A signed-in official's request to a page: who, in which language, and a post's form."""
+
+    request: Request[Any, Any, Any]
+    ctx: ServiceContext
+    dashboard: Dashboard
+    principal: Principal
+    language: Language
+    form: FormMultiDict | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return ticket_scope(self.principal, self.ctx.tree)
+
+    @property
+    def scope_unit(self) -> AdminUnit:
+        return _scope_unit(self.ctx, self.principal)
+
+    def field(self, name: str, default: str = "") -> str:
+        """A posted form's field, as text."""
+        return default if self.form is None else str(self.form.get(name, default))
+
+    def sees(self, unit: AdminUnit) -> bool:
+        return _in_scope(self.ctx, self.principal, unit)
+
+    def page(self, template: str, status_code: int = 200, **context: Any) -> Template:
+        """A page for this official (signed in, with their scope's unit in the header)."""
+        context.setdefault("scope_unit", self.scope_unit)
+        return _page(
+            self.request, self.dashboard, template, self.language, status_code, signed_in=True, **context
+        )
+
+    def message(self, key: str, status_code: int) -> Template:
+        return self.page("message.html", status_code, message=text(key, self.language))
+
+
+BadForm = Callable[[Visit], Awaitable[Response[Any]]]
+"""The page a post without its form's CSRF token gets."""
+
+
+async def _bad_form_message(visit: Visit) -> Response[Any]:
+    return visit.message("bad_form", 403)
+
+
+def signed_in(bad_form: BadForm = _bad_form_message) -> Provide:
+    """The ``visit`` dependency of the officials' pages, the one place their requests are let in: not
+    signed in as an official, sent to sign in; a post without the form's CSRF token, ``bad_form``."""
+
+    async def visit(
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        dashboard: NamedDependency[Dashboard],
+    ) -> Visit:
+        form = await request.form() if request.method == "POST" else None
+        language = _lang(request) if form is None else Language.parse(str(form.get("lang", "")))
+        principal = await current_official(request, ctx)
+        if principal is None:
+            raise Refused(_to_sign_in(dashboard, language))
+        found = Visit(request, ctx, dashboard, principal, language, form)
+        if form is not None and not csrf_matches(request, found.field(CSRF_FIELD)):
+            raise Refused(await bad_form(found))
+        return found
+
+    return Provide(visit)
+
+
+Official = NamedDependency[Visit]
+"""A handler parameter named ``visit``: the signed-in official's request (see :func:`signed_in`)."""
+
+
+async def _posted(request: Request[Any, Any, Any], dashboard: NamedDependency[Dashboard]) -> Language:
+    """The ``posted`` dependency of the sign-in and sign-out forms: their language, once their CSRF
+    token matched (else the sign-in form again, 403)."""
+    form = await request.form()
+    language = Language.parse(str(form.get("lang", "")))
+    if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
+        error = text("bad_form", language)
+        raise Refused(_page(request, dashboard, "sign_in.html", language, 403, error=error, notice=None))
+    return language
+
+
 class DashboardController(Controller):
     """Server-rendered pages for commune and province officials."""
 
     path = "/dashboard"
     include_in_schema = False
+    dependencies = {"visit": signed_in(), "posted": Provide(_posted)}  # noqa: RUF012 (Litestar's own shape)
 
     @get("/", name="dashboard:home")
-    async def home(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Redirect:
+    async def home(self, visit: Official) -> Redirect:
         """To the overview when signed in, else to the sign-in form."""
-        language = _lang(request)
-        if await current_official(request, ctx) is None:
-            return _to_sign_in(dashboard, language)
-        return Redirect(f"{dashboard.config.path}/overview{_lang_query(language)}", status_code=303)
+        path = visit.dashboard.config.path
+        return Redirect(f"{path}/overview{_lang_query(visit.language)}", status_code=303)
 
     @get("/sign-in", name="dashboard:sign-in")
     async def sign_in_form(
@@ -194,21 +284,11 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         ctx: NamedDependency[ServiceContext],
         dashboard: NamedDependency[Dashboard],
+        posted: NamedDependency[Language],
     ) -> Response[Any]:
         """Check the token: an official is sent to the overview; anyone else sees why not."""
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return _page(
-                request,
-                dashboard,
-                "sign_in.html",
-                language,
-                403,
-                error=text("bad_form", language),
-                notice=None,
-            )
-        secret = str(form.get("token", ""))
+        language = posted
+        secret = str((await request.form()).get("token", ""))
         try:
             principal = await sign_in(ctx, secret, client_address(request))
         except SignInRefused as refused:
@@ -237,98 +317,42 @@ class DashboardController(Controller):
         request: Request[Any, Any, Any],
         ctx: NamedDependency[ServiceContext],
         dashboard: NamedDependency[Dashboard],
+        posted: NamedDependency[Language],
     ) -> Response[Any]:
         """End the session (a cross-site post without the form's token changes nothing)."""
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return _page(
-                request,
-                dashboard,
-                "sign_in.html",
-                language,
-                403,
-                error=text("bad_form", language),
-                notice=None,
-            )
-        query = "?signed_out=1" + ("&lang=en" if language is Language.EN else "")
+        query = "?signed_out=1" + ("&lang=en" if posted is Language.EN else "")
         response: Response[Any] = Redirect(f"{dashboard.config.path}/sign-in{query}", status_code=303)
         await end_session(request, response, ctx, dashboard.config)
         return response
 
     @get("/overview", name="dashboard:overview")
-    async def overview(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
+    async def overview(self, visit: Official) -> Response[Any]:
         """The official's whole scope: the province, or their commune."""
-        principal = await current_official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, _lang(request))
-        return await self._unit(request, ctx, dashboard, principal, _scope_unit(ctx, principal))
+        return await self._unit(visit, visit.scope_unit)
 
     @get("/communes/{code:str}", name="dashboard:commune")
-    async def commune(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        code: FromPath[str],
-    ) -> Response[Any]:
+    async def commune(self, visit: Official, code: FromPath[str]) -> Response[Any]:
         """One commune: its trend, ageing and villages."""
-        return await self._unit_by_code(request, ctx, dashboard, code, AdminLevel.COMMUNE)
+        return await self._unit_by_code(visit, code, AdminLevel.COMMUNE)
 
     @get("/villages/{code:str}", name="dashboard:village")
-    async def village(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        code: FromPath[str],
-    ) -> Response[Any]:
+    async def village(self, visit: Official, code: FromPath[str]) -> Response[Any]:
         """One village: its trend and ageing, and a link to its tickets."""
-        return await self._unit_by_code(request, ctx, dashboard, code, AdminLevel.VILLAGE)
+        return await self._unit_by_code(visit, code, AdminLevel.VILLAGE)
 
-    async def _unit_by_code(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        code: str,
-        level: AdminLevel,
-    ) -> Response[Any]:
-        principal = await current_official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, _lang(request))
-        unit = ctx.tree.get(code)
-        if unit is None or unit.level is not level or not _in_scope(ctx, principal, unit):
-            filters = Filters.parse(_query(request), _today(ctx))
-            return _not_found(
-                request,
-                dashboard,
-                filters.language,
-                filters=filters,
-                signed_in=True,
-                scope_unit=_scope_unit(ctx, principal),
-            )
-        return await self._unit(request, ctx, dashboard, principal, unit)
+    async def _unit_by_code(self, visit: Visit, code: str, level: AdminLevel) -> Response[Any]:
+        unit = visit.ctx.tree.get(code)
+        if unit is None or unit.level is not level or not visit.sees(unit):
+            return _unit_not_found(visit, Filters.parse(_query(visit.request), _today(visit.ctx)))
+        return await self._unit(visit, unit)
 
-    async def _unit(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        principal: Principal,
-        unit: AdminUnit,
-    ) -> Template:
+    async def _unit(self, visit: Visit, unit: AdminUnit) -> Template:
+        request, ctx, dashboard = visit.request, visit.ctx, visit.dashboard
         filters = Filters.parse(_query(request), _today(ctx))
         language = filters.language
-        scope = ticket_scope(principal, ctx.tree)
         fmt = dashboard.config.formatter(language)
-        page = await build_unit_page(dashboard.figures_for(ctx), ctx.tree, scope, unit, filters, fmt)
-        trail = [u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)]
+        page = await build_unit_page(dashboard.figures_for(ctx), ctx.tree, visit.scope, unit, filters, fmt)
+        trail = [u for u in reversed(ctx.tree.ancestors(unit.code)) if visit.sees(u)]
         ticket_params = {
             "unresolved": "1",
             **_unit_params(unit),
@@ -341,7 +365,7 @@ class DashboardController(Controller):
             language,
             400 if filters.problems else 200,
             signed_in=True,
-            scope_unit=_scope_unit(ctx, principal),
+            scope_unit=visit.scope_unit,
             page=page,
             unit=unit,
             trail=trail,
@@ -358,31 +382,15 @@ class DashboardController(Controller):
         )
 
     @get("/export/{what:str}", name="dashboard:export")
-    async def export(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        what: FromPath[str],
-    ) -> Response[Any]:
+    async def export(self, visit: Official, what: FromPath[str]) -> Response[Any]:
         """The page's figures as CSV: ``trend.csv``, ``ageing.csv``, ``ranking.csv`` or ``tickets.csv``."""
-        principal = await current_official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, _lang(request))
-        params = _query(request)
+        ctx, scope = visit.ctx, visit.scope
+        params = _query(visit.request)
         filters = Filters.parse(params, _today(ctx))
         unit = _ticket_unit(ctx, params)
-        if unit is None or not _in_scope(ctx, principal, unit):
-            return _not_found(
-                request,
-                dashboard,
-                filters.language,
-                filters=filters,
-                signed_in=True,
-                scope_unit=_scope_unit(ctx, principal),
-            )
-        scope = ticket_scope(principal, ctx.tree)
-        data = dashboard.figures_for(ctx)
+        if unit is None or not visit.sees(unit):
+            return _unit_not_found(visit, filters)
+        data = visit.dashboard.figures_for(ctx)
         where = unit_filter(unit, filters)
         stem = f"{unit.code}_{filters.first.isoformat()}_{filters.last.isoformat()}"
         if what == "trend.csv":
@@ -400,17 +408,22 @@ class DashboardController(Controller):
             query = WorkList.parse(params).query(unit, filters, _today(ctx), limit=_EXPORT_LIMIT, offset=0)
             async with ctx.db.reading() as conn:
                 found = await list_tickets(conn, scope, query)
-            fmt = dashboard.config.formatter(filters.language)
-            body = tickets_csv(found.items, fmt, with_description=reads_free_text(principal))
+            fmt = visit.dashboard.config.formatter(filters.language)
+            body = tickets_csv(found.items, fmt, with_description=reads_free_text(visit.principal))
             return _csv(body, f"tickets_{unit.code}.csv")
-        return _not_found(
-            request,
-            dashboard,
-            filters.language,
-            filters=filters,
-            signed_in=True,
-            scope_unit=_scope_unit(ctx, principal),
-        )
+        return _unit_not_found(visit, filters)
+
+
+def _unit_not_found(visit: Visit, filters: Filters) -> Template:
+    """ "Not found" in the language of the page's filters (another commune's page is the same)."""
+    return _not_found(
+        visit.request,
+        visit.dashboard,
+        filters.language,
+        filters=filters,
+        signed_in=True,
+        scope_unit=visit.scope_unit,
+    )
 
 
 def _unit_params(unit: AdminUnit) -> dict[str, str]:

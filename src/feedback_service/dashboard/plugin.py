@@ -17,7 +17,7 @@ from feedback_service.context import ServiceContext
 from feedback_service.dashboard.config import DashboardConfig
 from feedback_service.dashboard.figures import DashboardData
 from feedback_service.dashboard.headers import security_headers
-from feedback_service.dashboard.pages import Dashboard, DashboardController
+from feedback_service.dashboard.pages import Dashboard, DashboardController, Refused, answer_refused
 from feedback_service.dashboard.teams import TeamsController
 from feedback_service.dashboard.ticket_pages import TicketPages
 
@@ -67,6 +67,7 @@ class DashboardPlugin(InitPlugin):
                 route_handlers=[DashboardController, TicketPages, TeamsController, static],
                 dependencies={"dashboard": Provide(lambda: dashboard, sync_to_thread=False)},
                 middleware=[security_headers],
+                exception_handlers={Refused: answer_refused},
             )
         )
         app_config.template_config = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)

@@ -12,8 +12,7 @@ import datetime as dt
 from typing import Any
 
 import segno
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -21,14 +20,11 @@ from markupsafe import Markup
 from digitransform.domain import AdminLevel, Label
 from feedback_service.api.enrollments import enrollment_link
 from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS, create_enrollment
-from feedback_service.auth.principal import Principal
 from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import TokenRequestError
-from feedback_service.context import ServiceContext
 from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, text
-from feedback_service.dashboard.pages import Dashboard, _lang, _lang_query, _page, _scope_unit, _to_sign_in
-from feedback_service.dashboard.session import CSRF_FIELD, csrf_matches, current_official
+from feedback_service.dashboard.pages import Official, Visit, _lang_query, signed_in
 from feedback_service.store.enrollments import find_team, list_devices, list_teams
 from feedback_service.store.errors import TeamMismatch
 from feedback_service.store.tokens import revoke_token
@@ -91,112 +87,63 @@ def _moment(fmt: Formatter, moment: dt.datetime | None) -> str:
     return "" if moment is None else fmt.moment(moment)
 
 
+async def _teams_page(visit: Visit, error: str | None, status: int) -> Template:
+    ctx = visit.ctx
+    scope_unit = visit.scope_unit
+    communes = None if scope_unit.code == ctx.tree.root.code else frozenset({scope_unit.code})
+    teams = await list_teams(ctx.db, communes)
+    fmt = visit.dashboard.config.formatter(visit.language)
+    rows = []
+    for team in teams:
+        devices = await list_devices(ctx.db, team.id)
+        active = [d for d in devices if d.revoked_at is None]
+        last = max((d.last_synced_at for d in active if d.last_synced_at is not None), default=None)
+        rows.append((team, ctx.tree.get(team.commune), len(active), _moment(fmt, last)))
+    commune_choices = [
+        u
+        for u in ctx.tree.at_level(AdminLevel.COMMUNE)
+        if may_manage_devices(visit.principal, ctx.tree, u.code)
+    ]
+    return visit.page(
+        "teams.html",
+        status,
+        t=_words(visit.language),
+        rows=rows,
+        communes=commune_choices,
+        default_hours=DEFAULT_HOURS,
+        max_hours=MAX_HOURS,
+        error=error,
+    )
+
+
+async def _bad_form(visit: Visit) -> Template:
+    return await _teams_page(visit, text("bad_form", visit.language), 403)
+
+
 class TeamsController(Controller):
     """``/dashboard/teams``: teams in the official's scope, their phones, and new enrollment codes."""
 
     path = "/dashboard/teams"
     include_in_schema = False
-
-    async def _official(self, request: Request[Any, Any, Any], ctx: ServiceContext) -> Principal | None:
-        return await current_official(request, ctx)
+    dependencies = {"visit": signed_in(_bad_form)}  # noqa: RUF012 (Litestar's own shape)
 
     @get("/", name="dashboard:teams")
-    async def teams(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
+    async def teams(self, visit: Official) -> Response[Any]:
         """Every team of the official's scope, with how many phones each has, and a form for a code."""
-        language = _lang(request)
-        principal = await self._official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, language)
-        return await self._teams_page(request, ctx, dashboard, principal, language, None, 200)
-
-    async def _teams_page(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        dashboard: Dashboard,
-        principal: Principal,
-        language: Language,
-        error: str | None,
-        status: int,
-    ) -> Template:
-        scope_unit = _scope_unit(ctx, principal)
-        communes = None if scope_unit.code == ctx.tree.root.code else frozenset({scope_unit.code})
-        teams = await list_teams(ctx.db, communes)
-        fmt = dashboard.config.formatter(language)
-        rows = []
-        for team in teams:
-            devices = await list_devices(ctx.db, team.id)
-            active = [d for d in devices if d.revoked_at is None]
-            last = max((d.last_synced_at for d in active if d.last_synced_at is not None), default=None)
-            rows.append(
-                (
-                    team,
-                    ctx.tree.get(team.commune),
-                    len(active),
-                    _moment(fmt, last),
-                )
-            )
-        commune_choices = [
-            u
-            for u in ctx.tree.at_level(AdminLevel.COMMUNE)
-            if may_manage_devices(principal, ctx.tree, u.code)
-        ]
-        return _page(
-            request,
-            dashboard,
-            "teams.html",
-            language,
-            status,
-            t=_words(language),
-            signed_in=True,
-            scope_unit=scope_unit,
-            rows=rows,
-            communes=commune_choices,
-            default_hours=DEFAULT_HOURS,
-            max_hours=MAX_HOURS,
-            error=error,
-        )
+        return await _teams_page(visit, None, 200)
 
     @get("/{team:str}", name="dashboard:team")
-    async def team(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        team: FromPath[str],
-    ) -> Response[Any]:
+    async def team(self, visit: Official, team: FromPath[str]) -> Response[Any]:
         """One team's phones: when each was added and last synced; revoke one."""
-        language = _lang(request)
-        principal = await self._official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, language)
+        ctx = visit.ctx
         record = await find_team(ctx.db, team)
-        if record is None or not may_manage_devices(principal, ctx.tree, record.commune):
-            return _page(
-                request,
-                dashboard,
-                "message.html",
-                language,
-                404,
-                message=text("not_found", language),
-                signed_in=True,
-                scope_unit=_scope_unit(ctx, principal),
-            )
+        if record is None or not may_manage_devices(visit.principal, ctx.tree, record.commune):
+            return visit.message("not_found", 404)
         devices = await list_devices(ctx.db, record.id)
-        fmt = dashboard.config.formatter(language)
-        return _page(
-            request,
-            dashboard,
+        fmt = visit.dashboard.config.formatter(visit.language)
+        return visit.page(
             "team_devices.html",
-            language,
-            t=_words(language),
-            signed_in=True,
-            scope_unit=_scope_unit(ctx, principal),
+            t=_words(visit.language),
             team=record,
             commune=ctx.tree.get(record.commune),
             devices=[
@@ -208,33 +155,17 @@ class TeamsController(Controller):
         )
 
     @post("/enroll", name="dashboard:enroll", status_code=201)
-    async def enroll(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
+    async def enroll(self, visit: Official) -> Response[Any]:
         """Create a code and show it once, as a link and a QR code."""
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        principal = await self._official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, language)
-        if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return await self._teams_page(
-                request, ctx, dashboard, principal, language, text("bad_form", language), 403
-            )
-        team = str(form.get("team", "")).strip()
-        scope_unit = _scope_unit(ctx, principal)
-        commune = str(form.get("commune", "") or scope_unit.code).strip()
+        ctx, language, principal = visit.ctx, visit.language, visit.principal
+        team = visit.field("team").strip()
+        commune = (visit.field("commune") or visit.scope_unit.code).strip()
         try:
-            hours = int(str(form.get("hours", DEFAULT_HOURS)))
+            hours = int(visit.field("hours", str(DEFAULT_HOURS)))
         except ValueError:
             hours = 0
         if not may_manage_devices(principal, ctx.tree, commune):
-            return await self._teams_page(
-                request, ctx, dashboard, principal, language, text("not_found", language), 404
-            )
+            return await _teams_page(visit, text("not_found", language), 404)
         try:
             issued = await create_enrollment(
                 ctx.db,
@@ -247,48 +178,29 @@ class TeamsController(Controller):
             )
         except (TokenRequestError, TeamMismatch) as exc:
             message = f"{_words(language)('bad_team')}: {str(exc).replace('--', '')}"
-            return await self._teams_page(request, ctx, dashboard, principal, language, message, 422)
-        link = enrollment_link(str(request.base_url), issued.code)
+            return await _teams_page(visit, message, 422)
+        link = enrollment_link(str(visit.request.base_url), issued.code)
         t = _words(language)
-        page = _page(
-            request,
-            dashboard,
+        page = visit.page(
             "enrollment.html",
-            language,
             201,
             t=t,
-            signed_in=True,
-            scope_unit=scope_unit,
             team=issued.team,
             link=link,
             qr=qr_svg(link, t("qr_label")),
-            expires=_moment(dashboard.config.formatter(language), issued.expires_at),
+            expires=_moment(visit.dashboard.config.formatter(language), issued.expires_at),
         )
         page.headers["Cache-Control"] = "no-store"
         return page
 
     @post("/{team:str}/devices/{token_id:str}/revoke", name="dashboard:revoke", status_code=303)
-    async def revoke(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        team: FromPath[str],
-        token_id: FromPath[str],
-    ) -> Response[Any]:
+    async def revoke(self, visit: Official, team: FromPath[str], token_id: FromPath[str]) -> Response[Any]:
         """Revoke one phone's token: it is refused from its next request, the team's other phones go on."""
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        principal = await self._official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, language)
+        ctx = visit.ctx
         record = await find_team(ctx.db, team)
-        allowed = record is not None and may_manage_devices(principal, ctx.tree, record.commune)
-        if not allowed or not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return await self._teams_page(
-                request, ctx, dashboard, principal, language, text("bad_form", language), 403
-            )
-        assert record is not None
+        if record is None or not may_manage_devices(visit.principal, ctx.tree, record.commune):
+            return await _teams_page(visit, text("bad_form", visit.language), 403)
         if any(d.token_id == token_id for d in await list_devices(ctx.db, record.id)):
             await revoke_token(ctx.db, token_id, ctx.now())
-        return Redirect(f"{dashboard.config.path}/teams/{record.id}{_lang_query(language)}", status_code=303)
+        path = f"{visit.dashboard.config.path}/teams/{record.id}{_lang_query(visit.language)}"
+        return Redirect(path, status_code=303)

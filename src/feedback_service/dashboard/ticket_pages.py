@@ -17,8 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import attrs
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -39,20 +38,18 @@ from feedback_service.context import ServiceContext
 from feedback_service.dashboard.filters import Filters
 from feedback_service.dashboard.language import Language, barrier_label, service_label, text
 from feedback_service.dashboard.pages import (
-    Dashboard,
+    Official,
+    Visit,
     _encode,
-    _in_scope,
-    _lang,
-    _not_found,
     _options,
     _page,
     _query,
     _scope_unit,
     _ticket_unit,
-    _to_sign_in,
     _today,
+    _unit_not_found,
+    signed_in,
 )
-from feedback_service.dashboard.session import CSRF_FIELD, csrf_matches, current_official
 from feedback_service.dashboard.worklist import AGES, STATUSES, WorkList
 from feedback_service.services import tickets
 from feedback_service.services.tickets import TicketFile
@@ -94,31 +91,18 @@ class TicketPages(Controller):
 
     path = "/dashboard"
     include_in_schema = False
+    dependencies = {"visit": signed_in()}  # noqa: RUF012 (Litestar's own shape)
 
     @get("/tickets", name="dashboard:tickets")
-    async def work_list(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
+    async def work_list(self, visit: Official) -> Response[Any]:
         """The tickets of a unit, filtered and sorted as the URL says, a page at a time."""
-        principal = await current_official(request, ctx)
-        if principal is None:
-            return _to_sign_in(dashboard, _lang(request))
+        request, ctx, dashboard, principal = visit.request, visit.ctx, visit.dashboard, visit.principal
         params = _query(request)
         filters = Filters.parse(params, _today(ctx))
         language = filters.language
         unit = _list_unit(ctx, principal, params)
-        if unit is None or not _in_scope(ctx, principal, unit):
-            return _not_found(
-                request,
-                dashboard,
-                language,
-                filters=filters,
-                signed_in=True,
-                scope_unit=_scope_unit(ctx, principal),
-            )
+        if unit is None or not visit.sees(unit):
+            return _unit_not_found(visit, filters)
         work = WorkList.parse(params)
         problems = [*filters.problems, *work.problems]
         after = None
@@ -128,7 +112,7 @@ class TicketPages(Controller):
             except CursorError as error:
                 problems.append(str(error))
         query = work.query(unit, filters, _today(ctx), limit=PAGE_SIZE, after=after)
-        scope = ticket_scope(principal, ctx.tree)
+        scope = visit.scope
         async with ctx.db.reading() as conn:
             try:
                 found = await list_tickets(conn, scope, query)
@@ -141,7 +125,7 @@ class TicketPages(Controller):
             next_query = _encode({**keep, "cursor": found.next_cursor.encode()})
         elif found.more:
             next_query = _encode({**keep, "offset": str(work.offset + PAGE_SIZE)})
-        scope_unit = _scope_unit(ctx, principal)
+        scope_unit = visit.scope_unit
         commune = unit if unit.level is AdminLevel.COMMUNE else ctx.tree.get(unit.parent_code or "")
         villages = ctx.tree.children(commune.code) if commune and commune.level is AdminLevel.COMMUNE else []
         bulk = None
@@ -168,7 +152,7 @@ class TicketPages(Controller):
             next_query=next_query,
             export_query=_encode(keep),
             self_query=_encode({**keep, **({"cursor": params["cursor"]} if params.get("cursor") else {})}),
-            trail=[u for u in reversed(ctx.tree.ancestors(unit.code)) if _in_scope(ctx, principal, u)],
+            trail=[u for u in reversed(ctx.tree.ancestors(unit.code)) if visit.sees(u)],
             tree=ctx.tree,
             villages=villages,
             commune_options=ctx.tree.children(unit.code) if unit.level is AdminLevel.PROVINCE else [],
@@ -185,74 +169,41 @@ class TicketPages(Controller):
         )
 
     @post("/work-list/acknowledge", name="dashboard:bulk-acknowledge", status_code=303)
-    async def acknowledge_selected(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-    ) -> Response[Any]:
+    async def acknowledge_selected(self, visit: Official) -> Response[Any]:
         """Acknowledge every ticket ticked on the list, each at the version the list showed."""
-        principal = await current_official(request, ctx)
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        if principal is None:
-            return _to_sign_in(dashboard, language)
-        if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return _bad_form(request, dashboard, language, principal, ctx)
+        assert visit.form is not None
         picked = []
-        for raw in form.getall("pick", []):
+        for raw in visit.form.getall("pick", []):
             ticket_id, _, version = str(raw).partition(":")
             if version.isdigit():
                 picked.append((ticket_id, int(version)))
         outcomes = await tickets.act_on_many(
-            ctx.db,
-            ticket_scope(principal, ctx.tree),
+            visit.ctx.db,
+            visit.scope,
             picked,
             Transition(TicketAction.ACKNOWLEDGE),
-            actor=principal.actor,
-            now=ctx.now(),
+            actor=visit.principal.actor,
+            now=visit.ctx.now(),
         )
         done = sum(1 for o in outcomes if o.refusal is None)
-        back = dict(parse_qsl(str(form.get("back", "")).lstrip("?")))
+        back = dict(parse_qsl(visit.field("back").lstrip("?")))
         back.update({"done": str(done), "skipped": str(len(outcomes) - done)})
-        return Redirect(f"{dashboard.config.path}/tickets?{urlencode(back)}", status_code=303)
+        return Redirect(f"{visit.dashboard.config.path}/tickets?{urlencode(back)}", status_code=303)
 
     @get("/tickets/{ticket_id:str}", name="dashboard:ticket")
-    async def ticket(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        ticket_id: FromPath[str],
-    ) -> Response[Any]:
+    async def ticket(self, visit: Official, ticket_id: FromPath[str]) -> Response[Any]:
         """One ticket: its fields, occurrences and history, and the actions its status allows."""
-        principal = await current_official(request, ctx)
-        language = _lang(request)
-        if principal is None:
-            return _to_sign_in(dashboard, language)
-        done = request.query_params.get("done")
-        notice = text(f"done_{done}", language) if done in {a.value for a in TicketAction} else None
-        return await self._show(request, ctx, dashboard, principal, ticket_id, language, notice=notice)
+        done = visit.request.query_params.get("done")
+        notice = text(f"done_{done}", visit.language) if done in {a.value for a in TicketAction} else None
+        return await _show(visit, ticket_id, notice=notice)
 
     @post("/tickets/{ticket_id:str}/act", name="dashboard:act", status_code=303)
-    async def act(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: NamedDependency[ServiceContext],
-        dashboard: NamedDependency[Dashboard],
-        ticket_id: FromPath[str],
-    ) -> Response[Any]:
+    async def act(self, visit: Official, ticket_id: FromPath[str]) -> Response[Any]:
         """Apply the action of a ticket's form, at the version the form was read at."""
-        principal = await current_official(request, ctx)
-        form = await request.form()
-        language = Language.parse(str(form.get("lang", "")))
-        if principal is None:
-            return _to_sign_in(dashboard, language)
-        if not csrf_matches(request, str(form.get(CSRF_FIELD, ""))):
-            return _bad_form(request, dashboard, language, principal, ctx)
-        values = {k: str(form.get(k, "")).strip() for k in _FIELDS}
-        raw_action = str(form.get("action", ""))
-        raw_version = str(form.get("version", ""))
+        language = visit.language
+        values = {k: visit.field(k).strip() for k in _FIELDS}
+        raw_action = visit.field("action")
+        raw_version = visit.field("version")
         attempt = _Attempt(raw_action, values)
         try:
             action = TicketAction(raw_action)
@@ -261,7 +212,7 @@ class TicketPages(Controller):
         problem = _check(values, language) if action is not None else text("bad_form", language)
         if problem is not None or action is None or not raw_version.isdigit():
             attempt = attrs.evolve(attempt, error=problem or text("bad_form", language))
-            return await self._show(request, ctx, dashboard, principal, ticket_id, language, attempt, 422)
+            return await _show(visit, ticket_id, attempt, 422)
         change = Transition(
             action,
             resolution=ResolutionType(values["resolution"]) if values["resolution"] else None,
@@ -272,90 +223,69 @@ class TicketPages(Controller):
         )
         try:
             await tickets.transition(
-                ctx.db,
-                ticket_scope(principal, ctx.tree),
+                visit.ctx.db,
+                visit.scope,
                 ticket_id,
                 change,
                 expected_version=int(raw_version),
-                actor=principal.actor,
-                now=ctx.now(),
+                actor=visit.principal.actor,
+                now=visit.ctx.now(),
             )
         except TicketNotFound:
-            return await self._show(request, ctx, dashboard, principal, ticket_id, language)
+            return await _show(visit, ticket_id)
         except VersionMismatch as exc:
             message = text("changed_meanwhile", language).format(version=exc.current)
             attempt = attrs.evolve(attempt, error=message)
-            return await self._show(request, ctx, dashboard, principal, ticket_id, language, attempt, 409)
+            return await _show(visit, ticket_id, attempt, 409)
         except UnknownDuplicate:
             attempt = attrs.evolve(attempt, error=text("bad_duplicate", language))
-            return await self._show(request, ctx, dashboard, principal, ticket_id, language, attempt, 422)
+            return await _show(visit, ticket_id, attempt, 422)
         except LifecycleError as exc:
             attempt = attrs.evolve(attempt, error=f"{text('not_allowed', language)}: {exc}")
             status = 409 if exc.reason == "forbidden" else 422
-            return await self._show(request, ctx, dashboard, principal, ticket_id, language, attempt, status)
+            return await _show(visit, ticket_id, attempt, status)
         query = urlencode({"done": action.value, **({"lang": "en"} if language is Language.EN else {})})
-        return Redirect(f"{dashboard.config.path}/tickets/{ticket_id}?{query}", status_code=303)
+        return Redirect(f"{visit.dashboard.config.path}/tickets/{ticket_id}?{query}", status_code=303)
 
-    async def _show(
-        self,
-        request: Request[Any, Any, Any],
-        ctx: ServiceContext,
-        dashboard: Dashboard,
-        principal: Principal,
-        ticket_id: str,
-        language: Language,
-        attempt: _Attempt | None = None,
-        status_code: int = 200,
-        notice: str | None = None,
-    ) -> Template:
-        scope = ticket_scope(principal, ctx.tree)
-        found = await tickets.read_file(ctx.db, scope, ticket_id)
-        scope_unit = _scope_unit(ctx, principal)
-        if found is None:
-            return _page(
-                request,
-                dashboard,
-                "message.html",
-                language,
-                404,
-                message=text("ticket_not_found", language),
-                signed_in=True,
-                scope_unit=scope_unit,
-            )
-        ticket = found.ticket
-        search = request.query_params.get("dup_q", "").strip()[:200]
-        candidates = await _candidates(ctx, principal, ticket, search)
-        village = ctx.tree.get(ticket.village)
-        commune = ctx.tree.get(ticket.commune)
-        trail = [
-            u for u in (ctx.tree.root, commune, village) if u is not None and _in_scope(ctx, principal, u)
-        ]
-        return _page(
-            request,
-            dashboard,
-            "ticket.html",
-            language,
-            status_code,
-            signed_in=True,
-            scope_unit=scope_unit,
-            file=found,
-            tk=ticket,
-            village=village,
-            commune=commune,
-            trail=trail,
-            filters=Filters.parse({"lang": language.value}, _today(ctx)),
-            attempt=attempt,
-            notice=notice,
-            candidates=candidates,
-            dup_q=search,
-            allowed=[a.value for a in TicketAction if a in found.allowed],
-            resolutions=[(r.value, language.pick(r.label)) for r in ResolutionType],
-            who=lambda entry: _who(found, entry.actor.token_id, entry.actor.role, language),
-            action_label=lambda action: text(f"action_{action}", language),
-            max_text=MAX_TEXT,
-            max_ref=MAX_REF,
-            **_labels(language),
-        )
+
+async def _show(
+    visit: Visit,
+    ticket_id: str,
+    attempt: _Attempt | None = None,
+    status_code: int = 200,
+    notice: str | None = None,
+) -> Template:
+    ctx, language = visit.ctx, visit.language
+    found = await tickets.read_file(ctx.db, visit.scope, ticket_id)
+    if found is None:
+        return visit.message("ticket_not_found", 404)
+    ticket = found.ticket
+    search = visit.request.query_params.get("dup_q", "").strip()[:200]
+    candidates = await _candidates(ctx, visit.principal, ticket, search)
+    village = ctx.tree.get(ticket.village)
+    commune = ctx.tree.get(ticket.commune)
+    trail = [u for u in (ctx.tree.root, commune, village) if u is not None and visit.sees(u)]
+    return visit.page(
+        "ticket.html",
+        status_code,
+        file=found,
+        tk=ticket,
+        village=village,
+        commune=commune,
+        trail=trail,
+        filters=Filters.parse({"lang": language.value}, _today(ctx)),
+        attempt=attempt,
+        notice=notice,
+        candidates=candidates,
+        dup_q=search,
+        allowed=[a.value for a in TicketAction if a in found.allowed],
+        resolutions=[(r.value, language.pick(r.label)) for r in ResolutionType],
+        who=lambda entry: _who(found, entry.actor.token_id, entry.actor.role, language),
+        action_label=lambda action: text(f"action_{action}", language),
+        max_text=MAX_TEXT,
+        max_ref=MAX_REF,
+        **_labels(language),
+    )
 
 
 def _list_unit(ctx: ServiceContext, principal: Principal, params: Mapping[str, str]) -> AdminUnit | None:
@@ -406,22 +336,3 @@ async def _candidates(
     async with ctx.db.reading() as conn:
         found = await list_tickets(conn, ticket_scope(principal, ctx.tree), query)
     return [t for t in found.items if t.id != ticket.id][:10]
-
-
-def _bad_form(
-    request: Request[Any, Any, Any],
-    dashboard: Dashboard,
-    language: Language,
-    principal: Principal,
-    ctx: ServiceContext,
-) -> Template:
-    return _page(
-        request,
-        dashboard,
-        "message.html",
-        language,
-        403,
-        message=text("bad_form", language),
-        signed_in=True,
-        scope_unit=_scope_unit(ctx, principal),
-    )
