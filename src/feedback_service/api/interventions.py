@@ -9,7 +9,6 @@ the rest of the province, :mod:`feedback_service.interventions.effect`), labelle
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, Any
 
 import msgspec
@@ -25,16 +24,10 @@ from feedback_service.api.problems import FieldProblem, ProblemError, validation
 from feedback_service.api.schemas import UnitCode
 from feedback_service.api.security import allow
 from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.scope import may_record_in, sees_intervention, ticket_scope
+from feedback_service.auth.scope import may_record_in, ticket_scope
 from feedback_service.context import ServiceContext
-from feedback_service.interventions import (
-    Intervention,
-    intervention_effect,
-    list_interventions,
-    load_intervention,
-    record_intervention,
-)
-from feedback_service.trends.households import cached_households
+from feedback_service.interventions import Intervention
+from feedback_service.services import interventions
 
 __all__ = ["InterventionController", "InterventionIn"]
 
@@ -101,30 +94,28 @@ class InterventionController(Controller):
         problems = _checked(data, ctx, principal)
         if problems:
             raise validation_error(problems)
-        intervention = Intervention(
-            id=str(uuid.uuid4()),
-            what=data.what.strip(),
-            units=tuple(data.units),
-            categories=tuple(data.categories),
+        intervention = await interventions.record(
+            ctx.db,
+            principal,
+            what=data.what,
+            units=data.units,
+            categories=data.categories,
             started_on=data.started_on,
-            ended_on=data.ended_on or data.started_on,
-            scope=principal.scope or "",
-            created_by=principal.token_id,
-            created_at=ctx.now(),
+            ended_on=data.ended_on,
+            now=ctx.now(),
         )
-        await record_intervention(ctx.db, intervention)
         return Response(
             intervention.to_dict(), status_code=201, headers={"Location": f"{BASE}/{intervention.id}"}
         )
 
     @get("/", summary="The interventions within your scope, oldest start first")
     async def listing(self, ctx: Ctx, principal: Caller) -> dict[str, Any]:
-        found = await list_interventions(ctx.db, ctx.tree, ticket_scope(principal, ctx.tree))
+        found = await interventions.visible(ctx.db, ctx.tree, ticket_scope(principal, ctx.tree))
         return {"items": [i.to_dict() for i in found]}
 
     async def _visible(self, ctx: ServiceContext, principal: Principal, intervention_id: str) -> Intervention:
-        found = await load_intervention(ctx.db, intervention_id)
-        if found is None or not sees_intervention(ticket_scope(principal, ctx.tree), ctx.tree, found.units):
+        found = await interventions.find(ctx.db, ctx.tree, ticket_scope(principal, ctx.tree), intervention_id)
+        if found is None:
             raise _not_found(intervention_id)
         return found
 
@@ -141,6 +132,5 @@ class InterventionController(Controller):
     ) -> dict[str, Any]:
         intervention = await self._visible(ctx, principal, intervention_id)
         count = 8 if weeks is None else whole_number("weeks", weeks, 1, MAX_WEEKS)
-        households = cached_households(ctx.settings, ctx.tree)
         scope = ticket_scope(principal, ctx.tree)
-        return await intervention_effect(ctx.db, ctx.tree, households, intervention, count, scope=scope)
+        return await interventions.effect(ctx.db, ctx.settings, ctx.tree, scope, intervention, count)

@@ -21,25 +21,20 @@ from litestar.params import FromQuery, QueryParameter
 
 from digitransform.domain import Barrier, DigitalService, local_date
 from digitransform.trends import BacklogAgeing, ResolutionTimes, TicketFilter, TrendSummary, UnresolvedTrend
-from digitransform.trends.grouping import parse_group_by, parse_kind
-from feedback_service import trends
 from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.params import bad, day_or_moment, day_param
 from feedback_service.api.problems import PROBLEM_JSON, Problem, ProblemError
 from feedback_service.api.security import allow
 from feedback_service.auth.principal import Role
-from feedback_service.auth.scope import ticket_scope, within
+from feedback_service.auth.scope import ticket_scope
 from feedback_service.context import ServiceContext
 from feedback_service.csv_tables import csv_text
+from feedback_service.services import trends
 from feedback_service.store.records import Scope
 from feedback_service.trends import CommuneBacklog
 from feedback_service.trends.limits import (
     MAX_TREND_POINTS,
     MAX_WINDOW_DAYS,
-    check_points,
-    check_window,
-    period_count,
-    series_bound,
 )
 
 __all__ = ["TrendsController", "bad", "csv_response", "figures_response", "trend_filter", "wants_csv"]
@@ -241,10 +236,9 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         async def figures() -> UnresolvedTrend:
             first, last = self._window(ctx, from_, to, dt.timedelta(weeks=12))
-            kind, grouping = parse_kind(period), parse_group_by(group_by)
-            series = await series_bound(ctx.db, ctx.tree, within(caller_scope, where), grouping)
-            check_points(period_count(kind, first, last), series, kind)
-            return await trends.unresolved_trend(ctx.db, caller_scope, kind, first, last, group_by, where)
+            return await trends.unresolved(
+                ctx.db, ctx.tree, caller_scope, period, first, last, group_by, where
+            )
 
         return await figures_response(
             request, format, figures, UnresolvedTrend.to_dict, _unresolved_table, "unresolved.csv"
@@ -266,7 +260,7 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         async def figures() -> BacklogAgeing:
             moment = day_or_moment("at", at) if at else ctx.now()
-            return await trends.backlog_ageing(ctx.db, caller_scope, moment, group_by, where)
+            return await trends.ageing(ctx.db, caller_scope, moment, group_by, where)
 
         return await figures_response(
             request, format, figures, BacklogAgeing.to_dict, _ageing_table, "ageing.csv"
@@ -291,7 +285,6 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         async def figures() -> ResolutionTimes:
             first, last = self._window(ctx, from_, to, dt.timedelta(days=89))
-            check_window(first, last)
             return await trends.resolution_times(ctx.db, caller_scope, first, last, group_by, where)
 
         return await figures_response(
@@ -316,7 +309,6 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         async def figures() -> TrendSummary:
             first, last = self._window(ctx, from_, to, dt.timedelta(days=29))
-            check_window(first, last)
             return await trends.summary(ctx.db, caller_scope, first, last, where)
 
         return await figures_response(
@@ -336,11 +328,8 @@ class TrendsController(Controller):
     ) -> Response[Any]:
         async def figures() -> _Ranking:
             day = day_param("at", at, self._today(ctx))
-            households = trends.cached_households(ctx.settings, ctx.tree)
             where = TicketFilter(services=service, category=category)
-            found = await trends.commune_backlog_ranking(
-                ctx.db, caller_scope, day, ctx.tree, households, where
-            )
+            found = await trends.commune_ranking(ctx.db, ctx.settings, ctx.tree, caller_scope, day, where)
             return _Ranking(day, found)
 
         return await figures_response(

@@ -1,4 +1,5 @@
-"""The dashboard's figures from the service's own trend queries (the aggregate, not the tickets)."""
+"""The dashboard's figures from the service's trend use cases (:mod:`feedback_service.services.trends`:
+the aggregate, not the tickets), and its interventions (:mod:`feedback_service.services.interventions`)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,9 @@ from digitransform.domain import PeriodKind
 from digitransform.trends import BacklogAgeing, GroupBy, TicketFilter, TrendSummary, UnresolvedTrend
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard.figures import InterventionMark
-from feedback_service.interventions import list_interventions
+from feedback_service.services import interventions, trends
 from feedback_service.store.records import Scope
-from feedback_service.trends import (
-    CommuneBacklog,
-    backlog_ageing,
-    cached_households,
-    commune_backlog_ranking,
-    summary,
-    unresolved_trend,
-)
+from feedback_service.trends import CommuneBacklog
 
 __all__ = ["ServiceFigures"]
 
@@ -40,24 +34,27 @@ class ServiceFigures:
         group_by: GroupBy | None,
         where: TicketFilter,
     ) -> UnresolvedTrend:
-        return await unresolved_trend(self.ctx.db, scope, kind, first, last, group_by, where)
+        ctx = self.ctx
+        return await trends.unresolved(
+            ctx.db, ctx.tree, scope, kind, first, last, group_by, where, bounded=False
+        )
 
     async def ageing(
         self, scope: Scope, at: dt.date, group_by: GroupBy | None, where: TicketFilter
     ) -> BacklogAgeing:
-        return await backlog_ageing(self.ctx.db, scope, at, group_by, where)
+        return await trends.ageing(self.ctx.db, scope, at, group_by, where)
 
     async def summary(self, scope: Scope, first: dt.date, last: dt.date, where: TicketFilter) -> TrendSummary:
-        return await summary(self.ctx.db, scope, first, last, where)
+        return await trends.summary(self.ctx.db, scope, first, last, where, bounded=False)
 
     async def commune_ranking(
         self, scope: Scope, at: dt.date, where: TicketFilter
     ) -> Sequence[CommuneBacklog]:
-        households = cached_households(self.ctx.settings, self.ctx.tree)
-        return await commune_backlog_ranking(self.ctx.db, scope, at, self.ctx.tree, households, where)
+        ctx = self.ctx
+        return await trends.commune_ranking(ctx.db, ctx.settings, ctx.tree, scope, at, where)
 
     async def interventions(self, scope: Scope, first: dt.date, last: dt.date) -> Sequence[InterventionMark]:
-        found = await list_interventions(self.ctx.db, self.ctx.tree, scope, first, last)
+        found = await interventions.visible(self.ctx.db, self.ctx.tree, scope, first, last)
         return tuple(
             InterventionMark(
                 id=i.id,
