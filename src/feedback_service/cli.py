@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -129,57 +129,51 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tokens_create(args: argparse.Namespace) -> int:
-    from feedback_service.auth.principal import Role
-    from feedback_service.auth.tokens import issue_token
-    from feedback_service.context import utc_now
-
-    role = Role(args.role)
+def _on_tokens_database(args: argparse.Namespace, use: Callable[[ServiceContext], Awaitable[T]]) -> T:
+    """``use`` on the command's database (the demo's when one is found), migrated, then closed."""
     settings = _settings(args, find_demo=True)
     tree = _tree(settings)
 
-    async def run() -> tuple[str, str]:
+    async def run() -> T:
         ctx = await _migrated(settings, tree)
         try:
-            issued = await issue_token(
-                ctx.db,
-                ctx.tree,
-                role,
-                now=utc_now(),
-                team=args.team,
-                commune=args.commune,
-                scope=args.scope,
-                label=args.label,
-            )
-            return issued.id, issued.secret
+            return await use(ctx)
         finally:
             await ctx.db.dispose()
 
-    token_id, secret = _run(run())
-    print(secret)
-    print(f"token id {token_id} ({role.value}); shown once, store it now", file=sys.stderr)
+    return _run(run())
+
+
+def _tokens_create(args: argparse.Namespace) -> int:
+    from feedback_service.auth.principal import Role
+    from feedback_service.context import utc_now
+    from feedback_service.services import tokens
+
+    role = Role(args.role)
+
+    async def issue(ctx: ServiceContext) -> Any:
+        return await tokens.issue(
+            ctx.db, ctx.tree, role, now=utc_now(), team=args.team, commune=args.commune,
+            scope=args.scope, label=args.label,
+        )  # fmt: skip
+
+    issued = _on_tokens_database(args, issue)
+    print(issued.secret)
+    print(f"token id {issued.id} ({role.value}); shown once, store it now", file=sys.stderr)
     return 0
 
 
 def _tokens_enroll(args: argparse.Namespace) -> int:
     from feedback_service.api.enrollments import enrollment_link
-    from feedback_service.auth.enrollment import create_enrollment
     from feedback_service.context import utc_now
+    from feedback_service.services import tokens
 
-    settings = _settings(args, find_demo=True)
-    tree = _tree(settings)
+    async def enroll(ctx: ServiceContext) -> Any:
+        return await tokens.enroll(
+            ctx.db, ctx.tree, None, team=args.team, commune=args.commune, now=utc_now(), hours=args.hours
+        )
 
-    async def run() -> Any:
-        ctx = await _migrated(settings, tree)
-        try:
-            return await create_enrollment(
-                ctx.db, ctx.tree, team=args.team, commune=args.commune, created_by="cli",
-                now=utc_now(), hours=args.hours,
-            )  # fmt: skip
-        finally:
-            await ctx.db.dispose()
-
-    issued = _run(run())
+    issued = _on_tokens_database(args, enroll)
     print(enrollment_link(args.base_url, issued.code))
     expires = issued.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
     print(
@@ -192,38 +186,24 @@ def _tokens_enroll(args: argparse.Namespace) -> int:
 
 def _tokens_revoke(args: argparse.Namespace) -> int:
     from feedback_service.context import utc_now
-    from feedback_service.store.tokens import revoke_token
+    from feedback_service.services import tokens
 
-    settings = _settings(args, find_demo=True)
-    tree = _tree(settings)
+    async def revoke(ctx: ServiceContext) -> bool:
+        return await tokens.revoke(ctx.db, args.token_id, utc_now())
 
-    async def run() -> bool:
-        ctx = await _migrated(settings, tree)
-        try:
-            return await revoke_token(ctx.db, args.token_id, utc_now())
-        finally:
-            await ctx.db.dispose()
-
-    if not _run(run()):
+    if not _on_tokens_database(args, revoke):
         raise CommandError(f"no token {args.token_id!r} (see `feedback-service tokens list`)")
     print(f"revoked {args.token_id}", file=sys.stderr)
     return 0
 
 
 def _tokens_list(args: argparse.Namespace) -> int:
-    from feedback_service.store.tokens import list_tokens
+    from feedback_service.services import tokens
 
-    settings = _settings(args, find_demo=True)
-    tree = _tree(settings)
+    async def listing(ctx: ServiceContext) -> list[Any]:
+        return await tokens.listing(ctx.db)
 
-    async def run() -> list[Any]:
-        ctx = await _migrated(settings, tree)
-        try:
-            return await list_tokens(ctx.db)
-        finally:
-            await ctx.db.dispose()
-
-    for t in _run(run()):
+    for t in _on_tokens_database(args, listing):
         bound = (t.team and f"team {t.team} in {t.commune}") or (t.scope and f"scope {t.scope}") or "-"
         state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
         print(f"{t.id}\t{t.role}\t{bound}\t{t.label or ''}\t{t.created_at:%Y-%m-%d}\t{state}")

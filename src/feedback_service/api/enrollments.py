@@ -23,22 +23,14 @@ from feedback_service.api.security import allow, client_address, too_many_failur
 from feedback_service.auth.enrollment import (
     DEFAULT_HOURS,
     MAX_HOURS,
-    create_enrollment,
-    redeem_enrollment,
 )
 from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import TokenRequestError
 from feedback_service.context import ServiceContext
-from feedback_service.store.enrollments import (
-    DeviceRecord,
-    EnrollmentState,
-    RedeemRefused,
-    find_team,
-    list_devices,
-)
+from feedback_service.services import tokens
+from feedback_service.services.tokens import NotManaged
+from feedback_service.store.enrollments import DeviceRecord, EnrollmentState, RedeemRefused, TeamRecord
 from feedback_service.store.errors import TeamMismatch
-from feedback_service.store.tokens import revoke_token
 
 __all__ = ["DeviceController", "EnrollmentController", "enrollment_link", "managed_team"]
 
@@ -153,13 +145,13 @@ _REFUSALS = {
 }
 
 
-async def managed_team(ctx: ServiceContext, principal: Principal, team: str) -> tuple[str, str]:
-    """``(team, commune)`` if the caller may manage this team's devices, else a 404 (as for a ticket
-    outside the caller's scope)."""
-    record = await find_team(ctx.db, team)
-    if record is None or not may_manage_devices(principal, ctx.tree, record.commune):
+async def managed_team(ctx: ServiceContext, principal: Principal, team: str) -> TeamRecord:
+    """The team if the caller may manage its devices, else a 404 (as for a ticket outside the
+    caller's scope)."""
+    record = await tokens.managed_team(ctx.db, ctx.tree, principal, team)
+    if record is None:
         raise ProblemError(404, "not-found", f"no team {team}")
-    return record.id, record.commune
+    return record
 
 
 class EnrollmentController(Controller):
@@ -186,18 +178,12 @@ class EnrollmentController(Controller):
             raise validation_error(
                 [FieldProblem("$.commune", "required for a province official or an admin")]
             )
-        if not may_manage_devices(principal, ctx.tree, commune):
-            raise ProblemError(403, "forbidden", f"commune {commune} is outside this token's scope")
         try:
-            issued = await create_enrollment(
-                ctx.db,
-                ctx.tree,
-                team=data.team,
-                commune=commune,
-                created_by=principal.token_id,
-                now=ctx.now(),
-                hours=data.hours,
+            issued = await tokens.enroll(
+                ctx.db, ctx.tree, principal, team=data.team, commune=commune, now=ctx.now(), hours=data.hours
             )
+        except NotManaged as exc:
+            raise ProblemError(403, "forbidden", str(exc)) from None
         except TokenRequestError as exc:
             raise validation_error([FieldProblem("$", str(exc).replace("--", ""))]) from None
         except TeamMismatch as exc:
@@ -233,7 +219,7 @@ class EnrollmentController(Controller):
             ctx.throttle.refused(guard, "enrollment", wait)
             raise too_many_failures(wait)
         try:
-            issued = await redeem_enrollment(ctx.db, data.code.strip(), now=ctx.now(), label=data.label)
+            issued = await tokens.redeem(ctx.db, data.code, now=ctx.now(), label=data.label)
         except RedeemRefused as refused:
             await ctx.throttle.fail(ctx.db, guard, "enrollment", refused.state.value)
             status, code, detail = _REFUSALS[refused.state]
@@ -258,8 +244,9 @@ class DeviceController(Controller):
         responses=_TEAM_PROBLEMS,
     )
     async def listing(self, team: FromPath[str], ctx: Ctx, principal: Caller) -> DeviceList:
-        team_id, commune = await managed_team(ctx, principal, team)
-        return DeviceList(team_id, commune, [device_out(d) for d in await list_devices(ctx.db, team_id)])
+        record = await managed_team(ctx, principal, team)
+        found = await tokens.devices(ctx.db, record)
+        return DeviceList(record.id, record.commune, [device_out(d) for d in found])
 
     @delete(
         "/{token_id:str}",
@@ -268,7 +255,6 @@ class DeviceController(Controller):
         responses=_TEAM_PROBLEMS,
     )
     async def revoke(self, team: FromPath[str], token_id: FromPath[str], ctx: Ctx, principal: Caller) -> None:
-        team_id, _ = await managed_team(ctx, principal, team)
-        if not any(d.token_id == token_id for d in await list_devices(ctx.db, team_id)):
-            raise ProblemError(404, "not-found", f"no device {token_id} in team {team_id}")
-        await revoke_token(ctx.db, token_id, ctx.now())
+        record = await managed_team(ctx, principal, team)
+        if not await tokens.revoke_device(ctx.db, record, token_id, ctx.now()):
+            raise ProblemError(404, "not-found", f"no device {token_id} in team {record.id}")

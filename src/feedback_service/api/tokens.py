@@ -20,10 +20,11 @@ from feedback_service.api.dependencies import Caller, Ctx
 from feedback_service.api.problems import FieldProblem, ProblemError, validation_error
 from feedback_service.api.security import allow
 from feedback_service.auth.principal import Principal, Role
-from feedback_service.auth.tokens import TokenRequestError, issue_token
+from feedback_service.auth.tokens import TokenRequestError
+from feedback_service.services import tokens
 from feedback_service.store.errors import TeamMismatch
 from feedback_service.store.tables import UNIT
-from feedback_service.store.tokens import TokenRecord, list_tokens, revoke_token
+from feedback_service.store.tokens import TokenRecord
 
 __all__ = ["MeController", "TokenController"]
 
@@ -90,12 +91,12 @@ class TokenController(Controller):
 
     @get("/", summary="Every token: ids, roles and bindings, never secrets (admin)")
     async def listing(self, ctx: Ctx) -> TokenList:
-        return TokenList([_out(r) for r in await list_tokens(ctx.db)])
+        return TokenList([_out(r) for r in await tokens.listing(ctx.db)])
 
     @post("/", dto=StrictBody[TokenIn], return_dto=None, status_code=201, summary="Issue a token (admin)")
     async def issue(self, data: JSONBody[TokenIn], ctx: Ctx) -> Response[IssuedTokenOut]:
         try:
-            issued = await issue_token(
+            issued = await tokens.issue(
                 ctx.db,
                 ctx.tree,
                 data.role,
@@ -117,7 +118,7 @@ class TokenController(Controller):
 
     @delete("/{token_id:str}", summary="Revoke a token (admin); it stops working at once", status_code=204)
     async def revoke(self, token_id: FromPath[str], ctx: Ctx) -> None:
-        if not await revoke_token(ctx.db, token_id, ctx.now()):
+        if not await tokens.revoke(ctx.db, token_id, ctx.now()):
             raise ProblemError(404, "not-found", f"no token {token_id}")
 
 

@@ -1,7 +1,7 @@
 """The dashboard's team pages: a team's phones (when each last synced, revoke one) and enrollment codes
 shown as a link and a QR code for a team member's phone to open.
 
-The same rules as the API (:func:`~feedback_service.auth.enrollment.may_manage`): a commune's official
+The same use cases as the API (:mod:`feedback_service.services.tokens`): a commune's official
 manages its teams, the province's officials every team. A code is shown once, on the page that
 created it; only its hash is stored.
 """
@@ -17,17 +17,16 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from digitransform.domain import AdminLevel, Label
+from digitransform.domain import Label
 from feedback_service.api.enrollments import enrollment_link
-from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS, create_enrollment
-from feedback_service.auth.scope import may_manage_devices
+from feedback_service.auth.enrollment import DEFAULT_HOURS, MAX_HOURS
 from feedback_service.auth.tokens import TokenRequestError
 from feedback_service.dashboard.formatting import Formatter
 from feedback_service.dashboard.language import Language, text
 from feedback_service.dashboard.pages import Official, Visit, _lang_query, signed_in
-from feedback_service.store.enrollments import find_team, list_devices, list_teams
+from feedback_service.services import tokens
+from feedback_service.services.tokens import NotManaged
 from feedback_service.store.errors import TeamMismatch
-from feedback_service.store.tokens import revoke_token
 
 __all__ = ["TeamsController", "qr_svg"]
 
@@ -91,25 +90,18 @@ async def _teams_page(visit: Visit, error: str | None, status: int) -> Template:
     ctx = visit.ctx
     scope_unit = visit.scope_unit
     communes = None if scope_unit.code == ctx.tree.root.code else frozenset({scope_unit.code})
-    teams = await list_teams(ctx.db, communes)
     fmt = visit.dashboard.config.formatter(visit.language)
     rows = []
-    for team in teams:
-        devices = await list_devices(ctx.db, team.id)
+    for team, devices in await tokens.teams(ctx.db, communes):
         active = [d for d in devices if d.revoked_at is None]
         last = max((d.last_synced_at for d in active if d.last_synced_at is not None), default=None)
         rows.append((team, ctx.tree.get(team.commune), len(active), _moment(fmt, last)))
-    commune_choices = [
-        u
-        for u in ctx.tree.at_level(AdminLevel.COMMUNE)
-        if may_manage_devices(visit.principal, ctx.tree, u.code)
-    ]
     return visit.page(
         "teams.html",
         status,
         t=_words(visit.language),
         rows=rows,
-        communes=commune_choices,
+        communes=tokens.managed_communes(ctx.tree, visit.principal),
         default_hours=DEFAULT_HOURS,
         max_hours=MAX_HOURS,
         error=error,
@@ -136,10 +128,10 @@ class TeamsController(Controller):
     async def team(self, visit: Official, team: FromPath[str]) -> Response[Any]:
         """One team's phones: when each was added and last synced; revoke one."""
         ctx = visit.ctx
-        record = await find_team(ctx.db, team)
-        if record is None or not may_manage_devices(visit.principal, ctx.tree, record.commune):
+        record = await tokens.managed_team(ctx.db, ctx.tree, visit.principal, team)
+        if record is None:
             return visit.message("not_found", 404)
-        devices = await list_devices(ctx.db, record.id)
+        devices = await tokens.devices(ctx.db, record)
         fmt = visit.dashboard.config.formatter(visit.language)
         return visit.page(
             "team_devices.html",
@@ -164,18 +156,12 @@ class TeamsController(Controller):
             hours = int(visit.field("hours", str(DEFAULT_HOURS)))
         except ValueError:
             hours = 0
-        if not may_manage_devices(principal, ctx.tree, commune):
-            return await _teams_page(visit, text("not_found", language), 404)
         try:
-            issued = await create_enrollment(
-                ctx.db,
-                ctx.tree,
-                team=team,
-                commune=commune,
-                created_by=principal.token_id,
-                now=ctx.now(),
-                hours=hours,
+            issued = await tokens.enroll(
+                ctx.db, ctx.tree, principal, team=team, commune=commune, now=ctx.now(), hours=hours
             )
+        except NotManaged:
+            return await _teams_page(visit, text("not_found", language), 404)
         except (TokenRequestError, TeamMismatch) as exc:
             message = f"{_words(language)('bad_team')}: {str(exc).replace('--', '')}"
             return await _teams_page(visit, message, 422)
@@ -197,10 +183,9 @@ class TeamsController(Controller):
     async def revoke(self, visit: Official, team: FromPath[str], token_id: FromPath[str]) -> Response[Any]:
         """Revoke one phone's token: it is refused from its next request, the team's other phones go on."""
         ctx = visit.ctx
-        record = await find_team(ctx.db, team)
-        if record is None or not may_manage_devices(visit.principal, ctx.tree, record.commune):
+        record = await tokens.managed_team(ctx.db, ctx.tree, visit.principal, team)
+        if record is None:
             return await _teams_page(visit, text("bad_form", visit.language), 403)
-        if any(d.token_id == token_id for d in await list_devices(ctx.db, record.id)):
-            await revoke_token(ctx.db, token_id, ctx.now())
+        await tokens.revoke_device(ctx.db, record, token_id, ctx.now())
         path = f"{visit.dashboard.config.path}/teams/{record.id}{_lang_query(visit.language)}"
         return Redirect(path, status_code=303)
