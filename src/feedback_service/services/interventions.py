@@ -60,15 +60,8 @@ async def record(
     return intervention
 
 
-async def visible(
-    db: Database,
-    tree: AdminTree,
-    scope: Scope,
-    first: dt.date | None = None,
-    last: dt.date | None = None,
-) -> tuple[Intervention, ...]:
-    """The interventions ``scope`` sees that overlap ``first``..``last``, oldest start first."""
-    return await list_interventions(db, tree, scope, first, last)
+visible = list_interventions
+"""The interventions a scope sees that overlap ``first``..``last`` (each optional), oldest start first."""
 
 
 async def find(db: Database, tree: AdminTree, scope: Scope, intervention_id: str) -> Intervention | None:

@@ -26,12 +26,12 @@ from feedback_service.auth.enrollment import (
     create_enrollment,
     redeem_enrollment,
 )
-from feedback_service.auth.principal import Principal, Role
+from feedback_service.auth.principal import Principal
 from feedback_service.auth.scope import may_manage_devices
 from feedback_service.auth.tokens import IssuedToken, issue_token
 from feedback_service.store.database import Database
 from feedback_service.store.enrollments import DeviceRecord, TeamRecord, find_team, list_devices, list_teams
-from feedback_service.store.tokens import TokenRecord, list_tokens, revoke_token
+from feedback_service.store.tokens import list_tokens, revoke_token
 
 __all__ = [
     "NotManaged",
@@ -56,29 +56,13 @@ class NotManaged(Exception):
         self.commune = commune
 
 
-async def issue(
-    db: Database,
-    tree: AdminTree,
-    role: Role,
-    *,
-    now: dt.datetime,
-    team: str | None = None,
-    commune: str | None = None,
-    scope: str | None = None,
-    label: str | None = None,
-) -> IssuedToken:
-    """A new token of ``role``, bound to a team and its commune, or to an official's unit."""
-    return await issue_token(db, tree, role, now=now, team=team, commune=commune, scope=scope, label=label)
-
-
-async def listing(db: Database) -> list[TokenRecord]:
-    """Every token: ids, roles and bindings, never secrets."""
-    return await list_tokens(db)
-
-
-async def revoke(db: Database, token_id: str, now: dt.datetime) -> bool:
-    """Revoke a token from ``now`` on; ``False`` if there is no such token."""
-    return await revoke_token(db, token_id, now)
+issue = issue_token
+"""A new token of a role, bound to a team and its commune, or to an official's unit (the binding's
+rules are :func:`~feedback_service.auth.tokens.issue_token`'s)."""
+listing = list_tokens
+"""Every token: ids, roles and bindings, never secrets."""
+revoke = revoke_token
+"""Revoke a token from a moment on; ``False`` if there is no such token."""
 
 
 async def enroll(

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from digitransform.domain import AdminTree, PeriodKind
 from digitransform.trends import (
-    BacklogAgeing,
     GroupBy,
     ResolutionTimes,
     TicketFilter,
@@ -56,15 +55,9 @@ async def unresolved(
     return await trends.unresolved_trend(db, scope, kind, first, last, grouping, where)
 
 
-async def ageing(
-    db: Database,
-    scope: Scope,
-    at: dt.date | dt.datetime,
-    group_by: GroupBy | str | None = None,
-    where: TicketFilter | None = None,
-) -> BacklogAgeing:
-    """The backlog's ageing at a moment (or the end of a local day)."""
-    return await trends.backlog_ageing(db, scope, at, group_by, where)
+ageing = trends.backlog_ageing
+"""The backlog's ageing at a moment (or the end of a local day); no bound of its own (it reads the
+unresolved tickets in slices)."""
 
 
 async def resolution_times(
