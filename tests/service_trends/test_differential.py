@@ -16,13 +16,15 @@ from trend_histories import GROUPINGS, filters, ticket_sets, windows
 from trends_store import clear, load
 
 import digitransform.trends as reference
+import digitransform.trends.effect as reference_effect
 from digitransform.domain import LOCAL_TZ, PeriodKind, TicketHistory
-from digitransform.trends import TicketFilter, daily_deltas
+from digitransform.trends import EffectDesign, TicketFilter, daily_deltas
 from feedback_service import trends
 from feedback_service.auth.scope import within
+from feedback_service.interventions.effect import side_figures
 from feedback_service.store import Database, Scope
 from feedback_service.store.aggregate import trend_days
-from trend_strategies import TREE
+from trend_strategies import BARRIERS, TREE
 
 EVERYTHING = Scope.everything()
 # The store is emptied at the start of every example (run), so sharing it across examples is safe.
@@ -184,3 +186,25 @@ def test_commune_ranking_equals_the_reference(
     got = loop.run_until_complete(trends.commune_backlog_ranking(store, scope, day, TREE, households, where))
     narrowed = within(scope, where)
     assert got == reference.commune_backlog_ranking(histories, day, TREE, households, where=narrowed)
+
+
+@st.composite
+def designs(draw: st.DrawFn) -> EffectDesign:
+    """An intervention somewhere in the small province, on some of its barriers, around the tickets."""
+    units = draw(st.lists(st.sampled_from(("p", "c1", "c2", "v11", "v12", "v21")), min_size=1, unique=True))
+    categories = draw(st.lists(st.sampled_from(BARRIERS), min_size=1, unique=True))
+    start = draw(st.dates(dt.date(2025, 12, 20), dt.date(2026, 3, 20)))
+    return EffectDesign.of(TREE, {"c1": 300, "c2": 40}, units, categories, start, draw(st.integers(1, 3)))
+
+
+@SHARED_STORE
+@given(histories=ticket_sets(), design=designs())
+def test_intervention_figures_equal_the_reference(
+    loop: asyncio.AbstractEventLoop, store: Database, histories: list[TicketHistory], design: EffectDesign
+) -> None:
+    """Both sides' figures of an effect read from the store equal the library's from the histories."""
+    run(loop, store, histories)
+    for side in (design.target, design.baseline):
+        if side is not None:
+            got = loop.run_until_complete(side_figures(store, design, side))
+            assert got == reference_effect.side_figures(histories, design, side)

@@ -28,7 +28,6 @@ from digitransform.domain import (
 )
 from feedback_service.app import create_app
 from feedback_service.auth import Role, issue_token
-from feedback_service.interventions import difference_in_differences
 from feedback_service.settings import Settings
 from feedback_service.store import open_database, upgrade
 
@@ -123,14 +122,6 @@ BODY: dict[str, Any] = {
 
 def create(client: Client, secret: str, **fields: Any) -> Any:
     return client.post("/api/v1/interventions", json={**BODY, **fields}, headers=auth(secret))
-
-
-def test_difference_in_differences_is_the_change_minus_the_baselines_change() -> None:
-    """(after − before) in the target minus the same in the baseline; missing figures give None."""
-    assert difference_in_differences(4.0, 1.0, 1.0, 1.0) == -3.0
-    assert difference_in_differences(2.0, 5.0, 1.0, 2.0) == 2.0
-    assert difference_in_differences(None, 5.0, 1.0, 2.0) is None
-    assert difference_in_differences(1.0, 1.0, 3.0, None) is None
 
 
 def test_effect_on_a_constructed_example(http: tuple[Client, dict[str, str]]) -> None:

@@ -29,6 +29,7 @@ from digitransform.trends.deltas import (
     ticket_changes,
     trend_from_deltas,
 )
+from digitransform.trends.effect import Comparison, EffectDesign, SideFigures, difference_in_differences
 from digitransform.trends.grouping import TOTAL, GroupBy, GroupKey, TicketFilter
 from digitransform.trends.growth import GROWTH_MEASURES, Growth, fastest_growing
 from digitransform.trends.ranking import CommuneBacklog, commune_backlog_ranking, per_thousand, rank_communes
@@ -46,12 +47,15 @@ __all__ = [
     "AgeingGroup",
     "BacklogAgeing",
     "CommuneBacklog",
+    "Comparison",
     "DailyDelta",
+    "EffectDesign",
     "GroupBy",
     "GroupKey",
     "Growth",
     "ResolutionGroup",
     "ResolutionTimes",
+    "SideFigures",
     "TicketChange",
     "TicketFilter",
     "TrendPoint",
@@ -63,6 +67,7 @@ __all__ = [
     "change_deltas",
     "commune_backlog_ranking",
     "daily_deltas",
+    "difference_in_differences",
     "fastest_growing",
     "merge_deltas",
     "per_thousand",

@@ -11,7 +11,7 @@ measured. Percentiles interpolate linearly between the closest ranks, as Postgre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,7 +27,16 @@ from digitransform.trends.grouping import (
     sort_key,
 )
 
-__all__ = ["ResolutionGroup", "ResolutionTimes", "percentile", "resolution_times", "resolutions"]
+__all__ = [
+    "ResolutionGroup",
+    "ResolutionTimes",
+    "Resolutions",
+    "percentile",
+    "resolution_times",
+    "resolution_times_of",
+    "resolutions",
+    "resolutions_by_group",
+]
 
 _DAY = dt.timedelta(days=1)
 
@@ -105,10 +114,53 @@ def resolutions(history: TicketHistory, first: dt.date, last: dt.date) -> list[t
     return found
 
 
-def _group(key: GroupKey, found: list[tuple[dt.timedelta, bool]]) -> ResolutionGroup:
+Resolutions = list[tuple[dt.timedelta, bool]]
+"""Resolutions as :func:`resolutions` gives them: each wait since observation, and whether on the spot."""
+
+
+def resolutions_by_group(
+    histories: Iterable[TicketHistory],
+    first: dt.date,
+    last: dt.date,
+    group_by: GroupBy | None,
+    where: TicketFilter,
+) -> tuple[Resolutions, dict[GroupKey, Resolutions]]:
+    """Every resolution on local dates ``first``..``last`` of the tickets ``where`` keeps, and the
+    same by group (a ticket in several groups counts in each)."""
+    everything: Resolutions = []
+    per_group: dict[GroupKey, Resolutions] = {}
+    for history in histories:
+        if not where.matches(history.ticket):
+            continue
+        found = resolutions(history, first, last)
+        if not found:
+            continue
+        everything.extend(found)
+        if group_by is not None:
+            for key in group_keys(history.ticket, group_by, where):
+                per_group.setdefault(key, []).extend(found)
+    return everything, per_group
+
+
+def _group(key: GroupKey, found: Resolutions) -> ResolutionGroup:
     ordered = sorted(d for d, _ in found)
     spot = sum(1 for _, s in found if s)
     return ResolutionGroup(key, len(ordered), spot, percentile(ordered, 0.5), percentile(ordered, 0.9))
+
+
+def resolution_times_of(
+    first: dt.date,
+    last: dt.date,
+    group_by: GroupBy | None,
+    everything: Resolutions,
+    per_group: Mapping[GroupKey, Resolutions],
+) -> ResolutionTimes:
+    """The times of resolutions found however (:func:`resolutions_by_group`, or a store's query)."""
+    total = _group(TOTAL, everything)
+    if group_by is None:
+        return ResolutionTimes(first, last, None, (total,), total)
+    groups = tuple(_group(k, per_group[k]) for k in sorted(per_group, key=sort_key))
+    return ResolutionTimes(first, last, group_by, groups, total)
 
 
 def resolution_times(
@@ -123,21 +175,5 @@ def resolution_times(
     if last < first:
         raise ValueError(f"to: {last} precedes from: {first}")
     grouping = parse_group_by(group_by)
-    scope = where or TicketFilter()
-    everything: list[tuple[dt.timedelta, bool]] = []
-    per_group: dict[GroupKey, list[tuple[dt.timedelta, bool]]] = {}
-    for history in histories:
-        if not scope.matches(history.ticket):
-            continue
-        found = resolutions(history, first, last)
-        if not found:
-            continue
-        everything.extend(found)
-        if grouping is not None:
-            for key in group_keys(history.ticket, grouping, scope):
-                per_group.setdefault(key, []).extend(found)
-    total = _group(TOTAL, everything)
-    if grouping is None:
-        return ResolutionTimes(first, last, None, (total,), total)
-    groups = tuple(_group(k, per_group[k]) for k in sorted(per_group, key=sort_key))
-    return ResolutionTimes(first, last, grouping, groups, total)
+    found = resolutions_by_group(histories, first, last, grouping, where or TicketFilter())
+    return resolution_times_of(first, last, grouping, *found)

@@ -1,262 +1,39 @@
-"""What changed after an intervention, next to what changed elsewhere: a difference in differences.
+"""The effect of an intervention, read from the store: a difference in differences.
 
-For the intervention's units and barrier categories, the ``weeks`` before its start and the
-``weeks`` from its start are compared on three measures, each also for the same categories in the
-rest of the province (the baseline):
-
-- new tickets per 1,000 households (opened in the window);
-- the backlog per 1,000 households at the end of the window;
-- the median time to resolve (days) of the tickets resolved in the window.
-
-The figures come from the service's trend queries (:func:`~feedback_service.trends.unresolved_trend`
-and the resolve entries behind :func:`~feedback_service.trends.resolution_times`), so they are the
-library's definitions. A ticket with two targeted categories counts once in each (as in the trend
-by category). The difference in differences is descriptive: it says how the targeted units moved
-against the rest of the province, not why.
+What is compared and how the figures become the answer are the library's
+(:mod:`digitransform.trends.effect`, where the measures and the reading of them are explained); this
+module reads each side's figures from the service's trend queries
+(:func:`~feedback_service.trends.unresolved_trend` by day and category, and the resolve entries
+behind :func:`~feedback_service.trends.resolution_times`), which are tested equal to the library's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
-from digitransform.domain import AdminLevel, AdminTree, Barrier
-from digitransform.trends import GroupBy, TicketFilter, percentile
+from digitransform.domain import AdminTree, Barrier, PeriodKind
+from digitransform.trends import GroupBy
+from digitransform.trends.effect import EffectDesign, Side, SideFigures
 from feedback_service.auth.scope import units_seen
 from feedback_service.interventions.records import Intervention
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
 from feedback_service.trends.backlog import unresolved_trend
-from feedback_service.trends.ranking import per_thousand
 from feedback_service.trends.resolution import resolutions_in
 
-__all__ = [
-    "EXPLANATION",
-    "MIN_BASELINE_COMMUNES",
-    "Comparison",
-    "Side",
-    "SideFigures",
-    "difference_in_differences",
-    "intervention_effect",
-    "sides_of",
-]
-
-EXPLANATION = (
-    "Descriptive evidence, not proof of cause. For the same barrier categories, the change in the "
-    "targeted units (after minus before) is set against the change in the rest of the province over "
-    "the same weeks; the difference in differences is the first change minus the second. A negative "
-    "difference in new tickets or backlog per 1,000 households means they fell more (or rose less) "
-    "where the action took place; for the median time to resolve, negative means faster. Anything "
-    "else that changed in those units at the same time, how the units were chosen, and small counts "
-    "(see counts) can produce a difference on their own."
-)
+__all__ = ["intervention_effect", "side_figures"]
 
 
-MIN_BASELINE_COMMUNES = 5
-"""A reader who may not see the whole province gets a baseline only when it spans at least this many
-communes: in a province of two or three communes "the rest of the province" would be another
-commune's own figures."""
-
-
-def difference_in_differences(
-    target_before: float | None,
-    target_after: float | None,
-    baseline_before: float | None,
-    baseline_after: float | None,
-) -> float | None:
-    """``(target_after - target_before) - (baseline_after - baseline_before)``; ``None`` if any is missing."""
-    if target_before is None or target_after is None or baseline_before is None or baseline_after is None:
-        return None
-    return (target_after - target_before) - (baseline_after - baseline_before)
-
-
-def _change(before: float | None, after: float | None) -> float | None:
-    return None if before is None or after is None else after - before
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
-@attrs.frozen
-class Comparison:
-    """One measure before and after, in the targeted units and in the baseline."""
-
-    target_before: float | None
-    target_after: float | None
-    baseline_before: float | None
-    baseline_after: float | None
-
-    @property
-    def difference(self) -> float | None:
-        return difference_in_differences(
-            self.target_before, self.target_after, self.baseline_before, self.baseline_after
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        def side(before: float | None, after: float | None) -> dict[str, float | None]:
-            return {
-                "before": _round(before),
-                "after": _round(after),
-                "change": _round(_change(before, after)),
-            }
-
-        return {
-            "target": side(self.target_before, self.target_after),
-            "baseline": side(self.baseline_before, self.baseline_after),
-            "difference_in_differences": _round(self.difference),
-        }
-
-
-@attrs.frozen
-class Side:
-    """Which tickets one side of the comparison reads, and its households."""
-
-    where: TicketFilter
-    units: tuple[str, ...]
-    households: int | None
-
-
-def _households(codes: Sequence[str], households: Mapping[str, int]) -> int | None:
-    known = [households[c] for c in codes if c in households]
-    return sum(known) if known else None
-
-
-def _filter(level: AdminLevel, codes: Sequence[str]) -> TicketFilter:
-    if level is AdminLevel.COMMUNE:
-        return TicketFilter(communes=codes)
-    return TicketFilter(villages=codes)
-
-
-def sides_of(
-    tree: AdminTree, units: Sequence[str], households: Mapping[str, int]
-) -> tuple[Side, Side | None]:
-    """The targeted side and the rest of the province (``None`` when the target is the whole province).
-
-    Communes compare with the other communes; when any target is a village, villages with the other
-    villages (a targeted commune stands for its villages).
-    """
-    if tree.root.code in units:
-        return Side(TicketFilter(), (tree.root.code,), _households((tree.root.code,), households)), None
-    if all(tree[u].level is AdminLevel.COMMUNE for u in units):
-        level = AdminLevel.COMMUNE
-        target = tuple(sorted(set(units)))
-    else:
-        level = AdminLevel.VILLAGE
-        target = tuple(sorted({v.code for u in units for v in tree.descendants(u, AdminLevel.VILLAGE)}))
-    chosen = set(target)
-    everything = tuple(u.code for u in tree.at_level(level) if u.code not in chosen)
-    target_side = Side(_filter(level, target), target, _households(target, households))
-    if not everything:
-        return target_side, None
-    return target_side, Side(_filter(level, everything), everything, _households(everything, households))
-
-
-@attrs.frozen
-class SideFigures:
-    """The counts one side rests on, for one category (or summed over the targeted ones)."""
-
-    opened_before: int = 0
-    opened_after: int = 0
-    backlog_before: int = 0
-    backlog_after: int = 0
-    resolved_before: tuple[dt.timedelta, ...] = ()
-    resolved_after: tuple[dt.timedelta, ...] = ()
-
-    def __add__(self, other: SideFigures) -> SideFigures:
-        return SideFigures(
-            self.opened_before + other.opened_before,
-            self.opened_after + other.opened_after,
-            self.backlog_before + other.backlog_before,
-            self.backlog_after + other.backlog_after,
-            self.resolved_before + other.resolved_before,
-            self.resolved_after + other.resolved_after,
-        )
-
-    @staticmethod
-    def median_days(found: Sequence[dt.timedelta]) -> float | None:
-        middle = percentile(sorted(found), 0.5)
-        return None if middle is None else middle.total_seconds() / 86400
-
-    def counts(self, households: int | None) -> dict[str, Any]:
-        return {
-            "households": households,
-            "new_tickets_before": self.opened_before,
-            "new_tickets_after": self.opened_after,
-            "backlog_before": self.backlog_before,
-            "backlog_after": self.backlog_after,
-            "resolved_before": len(self.resolved_before),
-            "resolved_after": len(self.resolved_after),
-        }
-
-
-async def _figures(
-    db: Database, side: Side, categories: Sequence[Barrier], before: tuple[dt.date, dt.date], days: int
-) -> dict[Barrier, SideFigures]:
-    """Each category's figures on one side: one trend query and one resolve query per window."""
-    trend = await unresolved_trend(
-        db,
-        Scope.everything(),
-        "day",
-        before[0],
-        before[0] + dt.timedelta(days=2 * days - 1),
-        "category",
-        side.where,
-    )
-    start = before[0] + dt.timedelta(days=days)
-    _, found_before = await resolutions_in(db, before[0], before[1], GroupBy.CATEGORY, side.where)
-    _, found_after = await resolutions_in(
-        db, start, start + dt.timedelta(days=days - 1), GroupBy.CATEGORY, side.where
-    )
-    out = {}
-    for category in categories:
-        series = trend.series_of(category.value)
-        points = () if series is None else series.points
-        first, second = points[:days], points[days:]
-        out[category] = SideFigures(
-            opened_before=sum(p.opened for p in first),
-            opened_after=sum(p.opened for p in second),
-            backlog_before=first[-1].unresolved_at_end if first else 0,
-            backlog_after=second[-1].unresolved_at_end if second else 0,
-            resolved_before=tuple(d for d, _ in found_before.get(category.value, [])),
-            resolved_after=tuple(d for d, _ in found_after.get(category.value, [])),
-        )
-    return out
-
-
-def _measures(
-    target: SideFigures, baseline: SideFigures | None, t_households: int | None, b_households: int | None
-) -> dict[str, Any]:
-    none = SideFigures()
-    base = baseline or none
-
-    def rate(count: int, households: int | None, present: bool) -> float | None:
-        return per_thousand(count, households) if present else None
-
-    has_base = baseline is not None
-    return {
-        "new_per_1000_households": Comparison(
-            rate(target.opened_before, t_households, True),
-            rate(target.opened_after, t_households, True),
-            rate(base.opened_before, b_households, has_base),
-            rate(base.opened_after, b_households, has_base),
-        ).to_dict(),
-        "backlog_per_1000_households": Comparison(
-            rate(target.backlog_before, t_households, True),
-            rate(target.backlog_after, t_households, True),
-            rate(base.backlog_before, b_households, has_base),
-            rate(base.backlog_after, b_households, has_base),
-        ).to_dict(),
-        "median_days_to_resolve": Comparison(
-            SideFigures.median_days(target.resolved_before),
-            SideFigures.median_days(target.resolved_after),
-            SideFigures.median_days(base.resolved_before) if has_base else None,
-            SideFigures.median_days(base.resolved_after) if has_base else None,
-        ).to_dict(),
-    }
+async def side_figures(db: Database, design: EffectDesign, side: Side) -> dict[Barrier, SideFigures]:
+    """Each category's figures on one side: one trend query over both windows, one resolve query per
+    window (:func:`digitransform.trends.effect.side_figures` from the store)."""
+    (first, _), (_, last) = design.before, design.after
+    everything = Scope.everything()
+    trend = await unresolved_trend(db, everything, PeriodKind.DAY, first, last, GroupBy.CATEGORY, side.where)
+    _, before = await resolutions_in(db, *design.before, GroupBy.CATEGORY, side.where)
+    _, after = await resolutions_in(db, *design.after, GroupBy.CATEGORY, side.where)
+    return design.figures(trend, before, after)
 
 
 async def intervention_effect(
@@ -268,71 +45,22 @@ async def intervention_effect(
     *,
     scope: Scope,
 ) -> dict[str, Any]:
-    """The effect document of ``GET /api/v1/interventions/{id}/effect`` (see the module's docstring).
+    """The effect document of ``GET /api/v1/interventions/{id}/effect``
+    (:meth:`digitransform.trends.effect.EffectDesign.document`).
 
     The target is the part of the intervention's units within the caller's ``scope``
     (:func:`~feedback_service.auth.scope.units_seen`): a commune official looking at an intervention
     that also covers another commune sees its own commune's counts, never the other's.
     """
-    if weeks < 1:
-        raise ValueError(f"weeks: expected a whole number ≥ 1, got {weeks}")
-    days = 7 * weeks
-    start = intervention.started_on
-    before = (start - dt.timedelta(days=days), start - dt.timedelta(days=1))
-    after = (start, start + dt.timedelta(days=days - 1))
-    target, baseline = sides_of(tree, units_seen(scope, tree, intervention.units), households)
-    withheld = False
-    if baseline is not None and scope.communes is not None:
-        communes = {tree.commune_of(u).code for u in baseline.units}
-        if len(communes) < MIN_BASELINE_COMMUNES:
-            baseline, withheld = None, True
-    categories = intervention.categories
-    on_target = await _figures(db, target, categories, before, days)
-    on_baseline = None if baseline is None else await _figures(db, baseline, categories, before, days)
-    b_households = None if baseline is None else baseline.households
-
-    def block(t: SideFigures, b: SideFigures | None) -> dict[str, Any]:
-        return {
-            "measures": _measures(t, b, target.households, b_households),
-            "counts": {
-                "target": t.counts(target.households),
-                "baseline": None if b is None else b.counts(b_households),
-            },
-        }
-
-    per_category = []
-    combined_t = SideFigures()
-    combined_b: SideFigures | None = None if on_baseline is None else SideFigures()
-    for category in categories:
-        t = on_target[category]
-        b = None if on_baseline is None else on_baseline[category]
-        combined_t = combined_t + t
-        if combined_b is not None and b is not None:
-            combined_b = combined_b + b
-        per_category.append({"category": category.value, **block(t, b)})
-    return {
-        "intervention": intervention.to_dict(),
-        "weeks": weeks,
-        "evidence": "descriptive",
-        "explanation": EXPLANATION,
-        "before": {"from": before[0].isoformat(), "to": before[1].isoformat()},
-        "after": {"from": after[0].isoformat(), "to": after[1].isoformat()},
-        "target": {"units": list(target.units), "households": target.households},
-        "baseline": None
-        if baseline is None
-        else {
-            "description": "the same categories in the rest of the province",
-            "units": len(baseline.units),
-            "households": baseline.households,
-        },
-        **block(combined_t, combined_b),
-        "categories": per_category,
-        **(
-            {
-                "baseline_withheld": f"the rest of the province is fewer than {MIN_BASELINE_COMMUNES} "
-                "communes: its figures would be another commune's"
-            }
-            if withheld
-            else {}
-        ),
-    }
+    design = EffectDesign.of(
+        tree,
+        households,
+        units_seen(scope, tree, intervention.units),
+        intervention.categories,
+        intervention.started_on,
+        weeks,
+        sees_province=scope.communes is None,
+    )
+    on_target = await side_figures(db, design, design.target)
+    on_baseline = None if design.baseline is None else await side_figures(db, design, design.baseline)
+    return design.document(intervention.to_dict(), on_target, on_baseline)

@@ -1,7 +1,8 @@
 """Time to resolve, from the history's resolve entries: median and 90th percentile per group.
 
-Percentiles are computed in Python with the library's :func:`~digitransform.trends.percentile`, so
-SQLite (which has no ``percentile_cont``) and PostgreSQL give the same figures as the reference.
+The resolutions are read here; the figures are the library's
+(:func:`~digitransform.trends.resolution.resolution_times_of`, percentiles in Python), so SQLite
+(which has no ``percentile_cont``) and PostgreSQL give the same figures as the reference.
 """
 
 from __future__ import annotations
@@ -11,16 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 
 from digitransform.domain import ResolutionType, TicketAction
-from digitransform.trends import (
-    TOTAL,
-    GroupBy,
-    GroupKey,
-    ResolutionGroup,
-    ResolutionTimes,
-    TicketFilter,
-    percentile,
-)
-from digitransform.trends.grouping import parse_group_by, sort_key
+from digitransform.trends import GroupBy, GroupKey, ResolutionTimes, TicketFilter
+from digitransform.trends.grouping import parse_group_by
+from digitransform.trends.resolution import Resolutions, resolution_times_of
 from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
@@ -30,14 +24,13 @@ from feedback_service.trends.sql import day_bounds
 
 __all__ = ["resolution_times", "resolutions_in"]
 
-Found = list[tuple[dt.timedelta, bool]]
 _SLICE = 1_000
 """Resolutions read and counted at a time."""
 
 
 async def resolutions_in(
     db: Database, first: dt.date, last: dt.date, group_by: GroupBy | None, where: TicketFilter
-) -> tuple[Found, dict[GroupKey, Found]]:
+) -> tuple[Resolutions, dict[GroupKey, Resolutions]]:
     """Each resolve on local dates ``first``..``last`` (wait since observation, on the spot?), by group."""
     start, stop = day_bounds(first, last)
     stmt = (
@@ -59,8 +52,8 @@ async def resolutions_in(
             *ticket_clauses(where),
         )
     )
-    everything: Found = []
-    per_group: dict[GroupKey, Found] = {}
+    everything: Resolutions = []
+    per_group: dict[GroupKey, Resolutions] = {}
     async with db.reading() as conn:
         # Slices of rows, each read by the driver while the event loop serves other requests: a long
         # window's resolutions never hold the loop at once (docs/performance.md).
@@ -75,12 +68,6 @@ async def resolutions_in(
     return everything, per_group
 
 
-def _group(key: GroupKey, found: Found) -> ResolutionGroup:
-    ordered = sorted(d for d, _ in found)
-    spot = sum(1 for _, s in found if s)
-    return ResolutionGroup(key, len(ordered), spot, percentile(ordered, 0.5), percentile(ordered, 0.9))
-
-
 async def resolution_times(
     db: Database,
     scope: Scope,
@@ -93,10 +80,5 @@ async def resolution_times(
     if last < first:
         raise ValueError(f"to: {last} precedes from: {first}")
     grouping = parse_group_by(group_by)
-    scoped = within(scope, where)
-    everything, per_group = await resolutions_in(db, first, last, grouping, scoped)
-    total = _group(TOTAL, everything)
-    if grouping is None:
-        return ResolutionTimes(first, last, None, (total,), total)
-    groups = tuple(_group(k, per_group[k]) for k in sorted(per_group, key=sort_key))
-    return ResolutionTimes(first, last, grouping, groups, total)
+    found = await resolutions_in(db, first, last, grouping, within(scope, where))
+    return resolution_times_of(first, last, grouping, *found)
