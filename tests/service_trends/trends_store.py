@@ -31,7 +31,7 @@ from feedback_service.store.aggregate import (
     trend_weeks_commune,
     trend_weeks_province,
 )
-from feedback_service.store.tables import occurrences, teams, ticket_categories, ticket_events, tickets
+from feedback_service.store.tables import occurrences, teams, ticket_events, tickets
 from feedback_service.store.tokens import ensure_teams
 
 TEAM_ACTOR = Actor("tok-team", "team")
@@ -50,7 +50,6 @@ async def clear(db: Database) -> None:
             trend_weeks_province,
             ticket_events,
             occurrences,
-            ticket_categories,
             tickets,
         ):
             conn.execute(sa.delete(table))

@@ -70,17 +70,20 @@ async def migration_lock(db: Database) -> AsyncIterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-async def upgrade(db: Database) -> str:
-    """Bring the schema to the newest revision, under the migration lock; returns the revision."""
+async def upgrade(db: Database, revision: str = "head") -> str:
+    """Bring the schema to ``revision`` (the newest by default), under the migration lock; returns it.
+
+    An earlier revision is for tests that build a database as an older release left it.
+    """
 
     def run(connection: sa.Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_ID})
-        command.upgrade(_config(connection), "head")
+        command.upgrade(_config(connection), revision)
 
     async with migration_lock(db):
         await db.write(run)
-    return head_revision()
+    return head_revision() if revision == "head" else revision
 
 
 async def current_revision(db: Database) -> str | None:

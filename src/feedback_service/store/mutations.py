@@ -1,6 +1,6 @@
 """Every change to a ticket, each in ONE transaction: creation, transition, "me too" occurrence.
 
-This module is the only writer of ``tickets``, ``ticket_categories``, ``occurrences`` and
+This module is the only writer of ``tickets``, ``occurrences`` and
 ``ticket_events``. Each mutation reads what it needs, asks the domain whether the change is allowed
 (:func:`~digitransform.domain.apply_transition`), writes the ticket row, and calls
 :func:`record_change` with the change as the library describes it
@@ -50,7 +50,7 @@ from feedback_service.store.records import (
     StoredTicket,
 )
 from feedback_service.store.rows import entry_values, state_values, ticket_values
-from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets
+from feedback_service.store.tables import occurrences, ticket_events, tickets
 
 __all__ = ["add_occurrence", "create_ticket", "create_tickets", "record_change", "transition_ticket"]
 
@@ -59,7 +59,6 @@ OCCURRENCE = "occurrence"
 
 # Built once: constructing a statement per call costs more than executing it on SQLite.
 _INSERT_TICKET = tickets.insert()
-_INSERT_CATEGORY = ticket_categories.insert()
 _INSERT_EVENT = ticket_events.insert()
 _INSERT_OCCURRENCE = occurrences.insert()
 
@@ -171,13 +170,10 @@ def _create(
         version=1,
         content_hash=digest,
     )
-    categories = [{"ticket_id": new.id, "category": c.value} for c in stored.categories]
     if later:
         insert_later(conn, _INSERT_TICKET, [ticket_values(stored)])
-        insert_later(conn, _INSERT_CATEGORY, categories)
     else:
         conn.execute(_INSERT_TICKET, ticket_values(stored))
-        conn.execute(_INSERT_CATEGORY, categories)
     change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
     record_change(
         conn,

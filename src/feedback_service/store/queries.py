@@ -17,8 +17,8 @@ from digitransform.domain import Barrier, DigitalService, TicketStatus
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.database import Database, Lookup
 from feedback_service.store.records import HistoryEntry, Scope, StoredOccurrence, StoredTicket
-from feedback_service.store.rows import entry_from_row, occurrence_from_row, ticket_from_row
-from feedback_service.store.tables import occurrences, ticket_categories, ticket_events, tickets, tokens
+from feedback_service.store.rows import entry_from_row, has_category, occurrence_from_row, ticket_from_row
+from feedback_service.store.tables import occurrences, ticket_events, tickets, tokens
 
 __all__ = [
     "BY_AGE",
@@ -155,13 +155,7 @@ async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) 
     if query.statuses is not None:
         clauses.append(tickets.c.status.in_(sorted(s.value for s in query.statuses)))
     if query.category is not None:
-        clauses.append(
-            tickets.c.id.in_(
-                sa.select(ticket_categories.c.ticket_id).where(
-                    ticket_categories.c.category == query.category.value
-                )
-            )
-        )
+        clauses.append(has_category(query.category))
     equal: list[tuple[sa.Column[Any], str | None]] = [
         (tickets.c.service, None if query.service is None else query.service.value),
         (tickets.c.commune, query.commune),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,8 +12,10 @@ from feedback_service.store.records import Actor, HistoryEntry, StoredOccurrence
 from feedback_service.store.tables import occurrences, ticket_events, tickets
 
 __all__ = [
+    "categories_value",
     "entry_from_row",
     "entry_values",
+    "has_category",
     "occurrence_from_row",
     "state_values",
     "ticket_from_row",
@@ -59,7 +62,7 @@ def ticket_values(ticket: StoredTicket) -> dict[str, Any]:
         "team": ticket.team,
         "commune": ticket.commune,
         "village": ticket.village,
-        "categories": ",".join(c.value for c in ticket.categories),
+        "categories": categories_value(ticket.categories),
         "service": ticket.service.value,
         "description": ticket.description,
         "people_reported": ticket.people_reported,
@@ -76,6 +79,17 @@ def ticket_values(ticket: StoredTicket) -> dict[str, Any]:
         "content_hash": ticket.content_hash,
         **state_values(ticket.state),
     }
+
+
+def categories_value(categories: Iterable[Barrier]) -> str:
+    """The ``categories`` column: the codes, sorted, comma-separated (codes hold no commas)."""
+    return ",".join(sorted(c.value for c in categories))
+
+
+def has_category(category: Barrier) -> sa.ColumnElement[bool]:
+    """``tickets`` rows whose ``categories`` hold ``category``: its code between commas."""
+    padded = sa.literal(",").concat(tickets.c.categories).concat(",")
+    return padded.contains(f",{category.value},", autoescape=True)
 
 
 def state_values(state: TicketState) -> dict[str, Any]:

@@ -6,9 +6,9 @@ table import it (``store.aggregate`` the trend tables, ``store.sessions``, ``sto
 creates exactly this, on SQLite and PostgreSQL.
 
 Tickets keep their current state in one row (so lists and scopes are plain indexed queries); every
-change also lands in ``ticket_events``, the history. Categories live in their own table so a ticket
-with several barriers is found under each. Identifiers minted by clients (tickets, occurrences) are
-UUID strings; their uniqueness is what makes offline retries safe.
+change also lands in ``ticket_events``, the history. A ticket's categories are one column of its
+row (migration 0007 dropped the join table that repeated them). Identifiers minted by clients
+(tickets, occurrences) are UUID strings; their uniqueness is what makes offline retries safe.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ __all__ = [
     "metadata",
     "occurrences",
     "teams",
-    "ticket_categories",
     "ticket_events",
     "tickets",
     "tokens",
@@ -104,8 +103,8 @@ tickets = sa.Table(
     sa.Column("village", sa.String(UNIT), nullable=False),
     sa.Column("team", sa.String(64), sa.ForeignKey("teams.id"), nullable=False),
     sa.Column("service", sa.String(32), nullable=False),
-    # The codes again, comma-separated and sorted: a ticket reads back in one row. The
-    # ticket_categories table is what filters by category.
+    # The barrier codes, comma-separated and sorted (codes hold no commas): a ticket reads back in
+    # one row, and a filter by category matches a code between commas (store.rows.has_category).
     sa.Column("categories", sa.String(600), nullable=False),
     sa.Column("description", sa.Text(), nullable=False),
     sa.Column("people_reported", sa.Integer(), nullable=False),
@@ -132,14 +131,6 @@ tickets = sa.Table(
     # tickets changed since a moment.
     sa.Index("ix_tickets_status", "status"),
     sa.Index("ix_tickets_changed_at", "changed_at"),
-)
-
-ticket_categories = sa.Table(
-    "ticket_categories",
-    metadata,
-    sa.Column("ticket_id", sa.String(UUID), sa.ForeignKey("tickets.id"), primary_key=True),
-    sa.Column("category", sa.String(32), primary_key=True),
-    sa.Index(None, "category", "ticket_id"),
 )
 
 ticket_events = sa.Table(

@@ -25,7 +25,8 @@ from digitransform.trends.grouping import keys_for
 from feedback_service.auth.scope import within
 from feedback_service.store.database import Database
 from feedback_service.store.records import Scope
-from feedback_service.store.tables import ticket_categories, ticket_events, tickets
+from feedback_service.store.rows import has_category
+from feedback_service.store.tables import ticket_events, tickets
 from feedback_service.trends.sql import unit_clauses
 
 __all__ = ["backlog_ageing", "ticket_clauses", "ticket_groups"]
@@ -39,12 +40,7 @@ def ticket_clauses(where: TicketFilter) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses selecting the ``tickets`` rows a filter keeps."""
     clauses = unit_clauses(tickets.c, where)
     if where.category is not None:
-        clauses.append(
-            sa.exists().where(
-                ticket_categories.c.ticket_id == tickets.c.id,
-                ticket_categories.c.category == where.category.value,
-            )
-        )
+        clauses.append(has_category(where.category))
     return clauses
 
 
