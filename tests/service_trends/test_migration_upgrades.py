@@ -53,9 +53,7 @@ from feedback_service.store.tables import (
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 EARLIER = [
-    s.revision
-    for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()
-    if s.revision not in (head_revision(), "0001")  # 0001: migration 0002 does not backfill it yet
+    s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions() if s.revision != head_revision()
 ]
 """Every revision before the head, newest first."""
 DERIVED = {name for name in metadata.tables if name.startswith(("trend_days", "trend_weeks"))}
