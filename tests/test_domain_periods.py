@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digitransform.domain import LOCAL_TZ, Period, PeriodKind, local_date, periods_between
+from digitransform.domain import (
+    LOCAL_TZ,
+    Period,
+    PeriodKind,
+    local_date,
+    local_midnight,
+    periods_between,
+    week_start,
+)
 from digitransform.testing import local_midnights, moments, periods
 
 K = PeriodKind
@@ -206,3 +214,30 @@ def test_periods_strategy_needs_a_kind() -> None:
     """Asking the periods strategy for no kind at all is an error, not an empty strategy."""
     with pytest.raises(ValueError, match="kinds is empty"):
         periods([])
+
+
+@given(st.dates(D(2000, 1, 2), D(2099, 12, 31)))
+def test_local_midnight_is_the_first_moment_of_the_local_day(day: dt.date) -> None:
+    """The day's first moment is 00:00 in Vietnam (17:00 UTC the day before); a microsecond earlier
+    is the previous local day."""
+    start = local_midnight(day)
+    assert local_date(start) == day
+    assert local_date(start - dt.timedelta(microseconds=1)) == day - dt.timedelta(days=1)
+    assert start.astimezone(UTC) == dt.datetime.combine(day, dt.time(), UTC) - dt.timedelta(hours=7)
+
+
+@given(st.dates(D(2000, 1, 3), D(2099, 12, 31)))
+def test_week_start_is_the_monday_of_the_iso_week(day: dt.date) -> None:
+    """The Monday of the same ISO year and week, at most six days before."""
+    monday = week_start(day)
+    assert monday.isoweekday() == 1
+    assert monday.isocalendar()[:2] == day.isocalendar()[:2]
+    assert 0 <= (day - monday).days <= 6
+
+
+def test_a_week_and_a_day_by_example() -> None:
+    """Sunday 2026-01-11 belongs to the week of Monday 2026-01-05; that Monday starts at 17:00 UTC on
+    Sunday 2026-01-04."""
+    assert week_start(D(2026, 1, 11)) == week_start(D(2026, 1, 5)) == D(2026, 1, 5)
+    assert week_start(D(2026, 1, 12)) == D(2026, 1, 12)
+    assert local_midnight(D(2026, 1, 5)) == dt.datetime(2026, 1, 4, 17, tzinfo=UTC)

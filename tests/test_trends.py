@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 import trend_strategies
 from digitransform.domain import (
-    LOCAL_TZ,
     PeriodKind,
     Ticket,
     TicketAction,
     TicketHistory,
     local_date,
+    local_midnight,
     periods_between,
 )
 from digitransform.testing import admin_trees, ticket_histories
@@ -254,7 +254,7 @@ def test_ageing_counts_the_backlog_at_the_end_of_a_day(
     assert ageing.total.tickets == trend.total.points[0].unresolved_at_end
     assert ageing.total.people == trend.total.points[0].people_affected_unresolved
     expected: dict[str, int] = {}
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL_TZ) - dt.timedelta(microseconds=1)
+    end = local_midnight(day + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
     for h in tickets:
         state = h.state_at(end)
         if state is not None and state.status.is_unresolved:

@@ -39,7 +39,9 @@ from digitransform.domain.periods import (
     PeriodKind,
     calendar_problem,
     local_date,
+    local_midnight,
     periods_between,
+    week_start,
 )
 from digitransform.domain.service_reports import ServiceReport
 from digitransform.domain.teams import RoleCounts, Team, TeamRole, check_team
@@ -121,5 +123,7 @@ __all__ = [
     "is_blank",
     "label_of",
     "local_date",
+    "local_midnight",
     "periods_between",
+    "week_start",
 ]

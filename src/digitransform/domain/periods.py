@@ -24,7 +24,9 @@ __all__ = [
     "PeriodKind",
     "calendar_problem",
     "local_date",
+    "local_midnight",
     "periods_between",
+    "week_start",
 ]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -54,6 +56,19 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The moment local day ``day`` starts (00:00 in Asia/Ho_Chi_Minh), as an aware datetime.
+
+    A day's moments are ``local_midnight(day) <= moment < local_midnight(day + 1 day)``.
+    """
+    return dt.datetime.combine(day, dt.time(), LOCAL_TZ)
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s ISO week (weeks run Monday to Sunday)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def calendar_problem(value: dt.date | dt.datetime) -> str | None:
     """Why ``value`` (a date, or a moment taken on its own offset) lies outside the calendar the
     project counts in, or ``None`` when it lies within ``CALENDAR_START``..``CALENDAR_END``.
@@ -71,7 +86,7 @@ def _start_of(kind: PeriodKind, day: dt.date) -> dt.date:
     if kind is PeriodKind.DAY:
         return day
     if kind is PeriodKind.WEEK:
-        return day - dt.timedelta(days=day.weekday())
+        return week_start(day)
     if kind is PeriodKind.MONTH:
         return day.replace(day=1)
     if kind is PeriodKind.QUARTER:
@@ -191,12 +206,12 @@ class Period:
     @property
     def start_moment(self) -> dt.datetime:
         """Local midnight at the start, as an aware datetime."""
-        return dt.datetime.combine(self.start, dt.time(), LOCAL_TZ)
+        return local_midnight(self.start)
 
     @property
     def end_moment(self) -> dt.datetime:
         """Local midnight after the last day (exclusive end), as an aware datetime."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+        return local_midnight(self.end + dt.timedelta(days=1))
 
 
 def periods_between(kind: PeriodKind, first: dt.date, last: dt.date) -> Iterator[Period]:

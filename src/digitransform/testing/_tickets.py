@@ -27,6 +27,7 @@ from digitransform.domain import (
     allowed_actions,
     apply_transition,
     is_blank,
+    local_midnight,
 )
 from digitransform.testing._time import ZONES, moments
 
@@ -186,7 +187,7 @@ def _later(draw: st.DrawFn, previous: dt.datetime, simultaneous: bool = False) -
         step = dt.timedelta(days=draw(_DAYS))
     else:
         local = previous.astimezone(LOCAL_TZ)
-        next_midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+        next_midnight = local_midnight(local.date() + dt.timedelta(days=1))
         step = next_midnight - previous
         if kind == "before_midnight":
             step -= dt.timedelta(microseconds=1)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
-from digitransform.domain import LOCAL_TZ, Period, PeriodKind
+from digitransform.domain import LOCAL_TZ, Period, PeriodKind, local_midnight
 
 __all__ = ["ZONES", "local_midnights", "moments", "periods"]
 
@@ -65,7 +65,7 @@ def local_midnights(
     17:00 UTC is midnight in Vietnam: a moment one microsecond earlier belongs to the previous local
     day (and, on a Sunday, to the previous ISO week).
     """
-    midnight = dt.datetime.combine(draw(st.dates(min_date, max_date)), dt.time(), LOCAL_TZ)
+    midnight = local_midnight(draw(st.dates(min_date, max_date)))
     return (midnight + draw(st.sampled_from(_NUDGES))).astimezone(draw(st.sampled_from(ZONES)))
 
 

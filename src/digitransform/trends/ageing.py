@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from digitransform.domain import LOCAL_TZ, TicketHistory, local_date
+from digitransform.domain import TicketHistory, local_date, local_midnight
 from digitransform.trends.grouping import (
     TOTAL,
     GroupBy,
@@ -61,7 +61,7 @@ def moment_of(at: dt.date | dt.datetime) -> dt.datetime:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError(f"at: a moment must be timezone-aware, got {at.isoformat()}")
         return at
-    return dt.datetime.combine(at + dt.timedelta(days=1), dt.time(), LOCAL_TZ) - dt.timedelta(microseconds=1)
+    return local_midnight(at + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
 
 
 @attrs.frozen(slots=True)

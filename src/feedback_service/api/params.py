@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 
-from digitransform.domain import LOCAL_TZ, calendar_problem
+from digitransform.domain import calendar_problem, local_midnight
 from feedback_service.api.problems import FieldProblem, ProblemError
 
 __all__ = ["bad", "day_or_moment", "day_param", "moment_bound", "whole_number"]
@@ -77,7 +77,7 @@ def moment_bound(name: str, text: str | None, *, end: bool) -> dt.datetime | Non
     value = day_or_moment(name, text)
     if isinstance(value, dt.datetime):
         return value
-    start = dt.datetime.combine(value, dt.time(), LOCAL_TZ)
+    start = local_midnight(value)
     return start + dt.timedelta(days=1) if end else start
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import attrs
 
-from digitransform.domain import Barrier, DigitalService, PeriodKind, calendar_problem
+from digitransform.domain import Barrier, DigitalService, PeriodKind, calendar_problem, week_start
 from digitransform.trends import TicketFilter
 from feedback_service.dashboard.language import Language
 
@@ -47,8 +47,7 @@ class Filters:
     @classmethod
     def default_window(cls, today: dt.date) -> tuple[dt.date, dt.date]:
         """The Monday :data:`DEFAULT_WEEKS` weeks back, to today."""
-        monday = today - dt.timedelta(days=today.weekday())
-        return monday - dt.timedelta(weeks=DEFAULT_WEEKS - 1), today
+        return week_start(today) - dt.timedelta(weeks=DEFAULT_WEEKS - 1), today
 
     @classmethod
     def parse(cls, query: Mapping[str, str], today: dt.date) -> Filters:
@@ -61,7 +60,7 @@ class Filters:
         if parsed_last is not None:
             last = parsed_last
             if parsed_first is None:
-                first = last - dt.timedelta(days=last.weekday()) - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
+                first = week_start(last) - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
         if parsed_first is not None:
             first = parsed_first
         if first > last:

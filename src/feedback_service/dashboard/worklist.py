@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from digitransform.domain import LOCAL_TZ, AdminLevel, AdminUnit, TicketStatus
+from digitransform.domain import AdminLevel, AdminUnit, TicketStatus, local_midnight
 from digitransform.trends import AGE_BUCKETS
 from feedback_service.dashboard.filters import Filters
 from feedback_service.store.cursor import Cursor
@@ -96,8 +96,8 @@ class WorkList:
         if self.age is not None:
             _, low, high = next(b for b in AGE_BUCKETS if b[0] == self.age)
             # Age in whole local days, as the ageing chart counts it: today minus the observation's day.
-            observed_to = _day_start(today - dt.timedelta(days=low - 1))
-            observed_from = None if high is None else _day_start(today - dt.timedelta(days=high))
+            observed_to = local_midnight(today - dt.timedelta(days=low - 1))
+            observed_from = None if high is None else local_midnight(today - dt.timedelta(days=high))
         return TicketQuery(
             statuses=statuses,
             category=filters.category,
@@ -112,7 +112,3 @@ class WorkList:
             after=after,
             offset=self.offset if offset is None else offset,
         )
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), LOCAL_TZ)

@@ -23,7 +23,6 @@ so two concurrent writers on PostgreSQL take their row locks in the same order a
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -32,7 +31,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from digitransform.domain import PeriodKind
+from digitransform.domain import PeriodKind, week_start
 from digitransform.trends import DailyDelta
 from feedback_service.store.tables import (
     COUNTS,
@@ -60,7 +59,6 @@ __all__ = [
     "trend_weeks_commune",
     "trend_weeks_province",
     "upsert",
-    "week_start",
 ]
 
 
@@ -95,11 +93,6 @@ def rollup_for(dimensions: Iterable[str], kind: PeriodKind | None = None) -> Rol
     """
     needed = frozenset(dimensions)
     return next(r for r in ROLLUPS if needed <= r.dimensions and (kind is PeriodKind.WEEK or not r.weekly))
-
-
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of ``day``'s ISO week."""
-    return day - dt.timedelta(days=day.weekday())
 
 
 def _project(rows: Iterable[DailyDelta], keys: Sequence[str], weekly: bool = False) -> list[dict[str, Any]]:

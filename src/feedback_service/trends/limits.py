@@ -20,7 +20,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from digitransform.domain import AdminLevel, AdminTree, Barrier, DigitalService, PeriodKind
+from digitransform.domain import AdminLevel, AdminTree, Barrier, DigitalService, PeriodKind, week_start
 from digitransform.trends import GroupBy, TicketFilter
 from feedback_service.store.database import Database
 from feedback_service.store.tables import teams
@@ -52,9 +52,7 @@ def period_count(kind: PeriodKind, first: dt.date, last: dt.date) -> int:
     if kind is PeriodKind.DAY:
         return (last - first).days + 1
     if kind is PeriodKind.WEEK:
-        monday_first = first - dt.timedelta(days=first.weekday())
-        monday_last = last - dt.timedelta(days=last.weekday())
-        return (monday_last - monday_first).days // 7 + 1
+        return (week_start(last) - week_start(first)).days // 7 + 1
     # A month, or any longer kind (an upper bound for those).
     return (last.year - first.year) * 12 + last.month - first.month + 1
 

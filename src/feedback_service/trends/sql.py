@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from digitransform.domain import LOCAL_TZ, PeriodKind
+from digitransform.domain import PeriodKind, local_midnight
 from digitransform.trends import NO_TEAM, TicketFilter
 from digitransform.trends.series import PeriodIndex
 
@@ -71,6 +71,4 @@ def unit_clauses(columns: Any, where: TicketFilter) -> list[sa.ColumnElement[boo
 
 def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The moments local day ``first`` starts and the day after ``last`` starts: ``[start, stop)``."""
-    start = dt.datetime.combine(first, dt.time(), LOCAL_TZ)
-    stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
-    return start, stop
+    return local_midnight(first), local_midnight(last + dt.timedelta(days=1))
