@@ -35,6 +35,7 @@ from digitransform.trends.series import UnresolvedTrend
 
 __all__ = [
     "EXPLANATION",
+    "MEASURES",
     "MIN_BASELINE_COMMUNES",
     "Comparison",
     "EffectDesign",
@@ -202,38 +203,26 @@ class SideFigures:
         }
 
 
+MEASURES = ("new_per_1000_households", "backlog_per_1000_households", "median_days_to_resolve")
+"""The measures an effect compares, in the order the answer gives them."""
+
+
+def _before_after(figures: SideFigures | None, households: int | None) -> list[tuple[float | None, ...]]:
+    """Each of :data:`MEASURES` before and after on one side; nothing at all without the side."""
+    if figures is None:
+        return [(None, None)] * len(MEASURES)
+    return [
+        (per_thousand(figures.opened_before, households), per_thousand(figures.opened_after, households)),
+        (per_thousand(figures.backlog_before, households), per_thousand(figures.backlog_after, households)),
+        (median_days(figures.resolved_before), median_days(figures.resolved_after)),
+    ]
+
+
 def _measures(
     target: SideFigures, baseline: SideFigures | None, t_households: int | None, b_households: int | None
 ) -> dict[str, Any]:
-    base = baseline or SideFigures()
-    has_base = baseline is not None
-
-    def rate(count: int, households: int | None, present: bool = True) -> float | None:
-        return per_thousand(count, households) if present else None
-
-    def median(waits: Sequence[dt.timedelta], present: bool = True) -> float | None:
-        return median_days(waits) if present else None
-
-    return {
-        "new_per_1000_households": Comparison(
-            rate(target.opened_before, t_households),
-            rate(target.opened_after, t_households),
-            rate(base.opened_before, b_households, has_base),
-            rate(base.opened_after, b_households, has_base),
-        ).to_dict(),
-        "backlog_per_1000_households": Comparison(
-            rate(target.backlog_before, t_households),
-            rate(target.backlog_after, t_households),
-            rate(base.backlog_before, b_households, has_base),
-            rate(base.backlog_after, b_households, has_base),
-        ).to_dict(),
-        "median_days_to_resolve": Comparison(
-            median(target.resolved_before),
-            median(target.resolved_after),
-            median(base.resolved_before, has_base),
-            median(base.resolved_after, has_base),
-        ).to_dict(),
-    }
+    pairs = zip(_before_after(target, t_households), _before_after(baseline, b_households), strict=True)
+    return {name: Comparison(*t, *b).to_dict() for name, (t, b) in zip(MEASURES, pairs, strict=True)}
 
 
 @attrs.frozen
