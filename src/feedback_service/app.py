@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -40,8 +39,9 @@ from feedback_service.api.tokens import MeController, TokenController
 from feedback_service.api.trends import TrendsController
 from feedback_service.context import ServiceContext
 from feedback_service.dashboard import DashboardPlugin
-from feedback_service.logs import RequestLogger, configure_logging
+from feedback_service.logs import configure_logging
 from feedback_service.metrics import worker_stopped
+from feedback_service.observe import RequestObserver, RouteObserver
 from feedback_service.settings import Settings
 from feedback_service.store.migrate import upgrade
 from feedback_service.team_app import TeamAppPlugin
@@ -63,12 +63,6 @@ reopen). Authenticate with `Authorization: Bearer <token>`. Every error is an RF
 async def home() -> Redirect:
     """People who open the server's address land on the dashboard (which asks them to sign in)."""
     return Redirect("/dashboard")
-
-
-_REQUEST_METRICS = PrometheusConfig(
-    app_name="feedback", prefix="feedback", group_path=True, exclude=["^/metrics$", "^/dashboard/static/"]
-)
-"""Requests by route template (not raw path, so ticket ids do not become labels) and status."""
 
 
 def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar:
@@ -119,7 +113,7 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         exception_handlers=exception_handlers(),
         before_request=check_request,
         lifespan=[lifespan],
-        middleware=[_REQUEST_METRICS.middleware],
+        middleware=[RouteObserver],  # counts routed requests by template (feedback_service.observe)
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="digitransform feedback service",
@@ -143,8 +137,8 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         plugins=[DashboardPlugin(), TeamAppPlugin()],
         debug=False,
     )
-    # Around everything, unmatched paths included: the request id and one log line per request.
-    app.asgi_handler = RequestLogger(app.asgi_handler)
+    # Around everything, unmatched paths included: the request id, one log line and the request's counts.
+    app.asgi_handler = RequestObserver(app.asgi_handler)
     document_throttling(app)
     document_contract(app)
     return app

@@ -3,7 +3,7 @@
 Every request gets an id: the caller's ``X-Request-ID`` when it is a plain token of at most 64
 characters (letters, digits, ``.``, ``_``, ``:``, ``-``), else a new one; it is returned in the
 response's ``X-Request-ID`` and stamped on every line logged while the request runs. When the
-request ends :class:`RequestLogger` writes its line::
+request ends :class:`feedback_service.observe.RequestObserver` writes its line::
 
     {"ts": "2026-12-01T19:50:31.123Z", "level": "info", "logger": "feedback_service.access",
      "message": "request", "request_id": "5c0f…", "method": "POST",
@@ -25,31 +25,28 @@ import contextvars
 import datetime as dt
 import json
 import logging
-import re
 import sys
-import time
-import uuid
 from typing import IO, Any
 
 import attrs
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 __all__ = [
     "ACCESS",
     "JsonFormatter",
     "RequestLog",
-    "RequestLogger",
     "configure_logging",
     "current",
+    "enter",
     "identify",
+    "leave",
+    "log_request",
     "note",
     "problem",
     "refuse",
 ]
 
 ACCESS = logging.getLogger("feedback_service.access")
-_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -62,6 +59,8 @@ class RequestLog:
     reason: str | None = None
     problem: str | None = None
     fields: dict[str, str | int | float | bool | None] = attrs.field(factory=dict)
+    route: Any = None
+    """Set once a route matched: what :mod:`feedback_service.observe` counts the request under."""
 
 
 _current: contextvars.ContextVar[RequestLog | None] = contextvars.ContextVar("feedback_request", default=None)
@@ -100,42 +99,17 @@ def problem(code: str) -> None:
         entry.problem = code
 
 
-class RequestLogger:
-    """ASGI middleware around the whole app (404s included): the request id and the request's line."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-        given = _header(scope, b"x-request-id")
-        request_id = given if given is not None and _ID.fullmatch(given) else uuid.uuid4().hex
-        entry = RequestLog(request_id)
-        token = _current.set(entry)
-        status = 500
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [
-                    *(h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"),
-                    (b"x-request-id", request_id.encode("ascii")),
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _current.reset(token)
-            _log_request(entry, scope, status, time.perf_counter() - started)
+def enter(entry: RequestLog) -> contextvars.Token[RequestLog | None]:
+    """Make ``entry`` the running request's (until :func:`leave`)."""
+    return _current.set(entry)
 
 
-def _log_request(entry: RequestLog, scope: Scope, status: int, seconds: float) -> None:
+def leave(token: contextvars.Token[RequestLog | None]) -> None:
+    """End the request :func:`enter` began."""
+    _current.reset(token)
+
+
+def log_request(entry: RequestLog, scope: Scope, status: int, seconds: float) -> None:
     method = scope.get("method", "")
     refused_write = method in _WRITES and 400 <= status < 500
     rejected = bool(entry.fields.get("rejected"))
@@ -156,13 +130,6 @@ def _log_request(entry: RequestLog, scope: Scope, status: int, seconds: float) -
         line["reason"] = entry.reason
     line.update(entry.fields)
     ACCESS.log(level, "request", extra={"fields": line})
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,8 +1,11 @@
 """What the service counts, for Prometheus: one place for every metric and how it is exposed.
 
-Requests by route template and status, and their latency, come from Litestar's Prometheus plugin
-(``feedback_requests_total``, ``feedback_request_duration_seconds``, labelled with the route's
-template such as ``/api/v1/tickets/{ticket_id:str}``, never a raw path). The service's own:
+Requests by route template and status, and their latency (``feedback_requests_total``,
+``feedback_request_duration_seconds``, ``feedback_requests_in_progress``,
+``feedback_requests_error_total`` for 5xx), labelled ``method``, ``path`` (the route's template such
+as ``/api/v1/tickets/{ticket_id}``, never a raw path), ``status_code`` and ``app_name``, with the
+names, labels and buckets of Litestar's Prometheus plugin, counted by
+:mod:`feedback_service.observe` (routes only). The service's own:
 
 ===============================================  ====================================================
 ``feedback_tickets_total{via,outcome}``          tickets received (``via`` single or batch;
@@ -29,6 +32,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -49,13 +53,19 @@ __all__ = [
     "CONTENT_TYPE",
     "MULTIPROCESS_ENV",
     "PREFIX",
+    "REQUESTS",
+    "REQUESTS_IN_PROGRESS",
+    "REQUEST_ERRORS",
+    "REQUEST_SECONDS",
     "TICKETS",
     "TOKEN_CHECKS",
     "TRANSITIONS",
     "WRITE_COMMIT_SECONDS",
     "WRITE_GROUP_SIZE",
+    "RouteCounts",
     "exposition",
     "registry",
+    "route_counts",
     "serve_internally",
     "watch_pool",
     "worker_stopped",
@@ -94,6 +104,55 @@ CONNECTIONS_IN_USE = Gauge(
     multiprocess_mode="livesum",
 )
 TOKEN_CHECKS = Counter(f"{PREFIX}_token_checks", "Bearer-token checks, by outcome", ["outcome"])
+
+APP_NAME = "feedback"
+_REQUEST_LABELS = ["method", "path", "status_code", "app_name"]
+REQUESTS = Counter(f"{PREFIX}_requests_total", "Total requests", _REQUEST_LABELS)
+REQUEST_SECONDS = Histogram(
+    f"{PREFIX}_request_duration_seconds", "Request duration, in seconds", _REQUEST_LABELS
+)
+REQUESTS_IN_PROGRESS = Gauge(
+    f"{PREFIX}_requests_in_progress",
+    "Total requests currently in progress",
+    _REQUEST_LABELS,
+    multiprocess_mode="livesum",
+)
+REQUEST_ERRORS = Counter(f"{PREFIX}_requests_error_total", "Total errors in requests", _REQUEST_LABELS)
+
+
+@attrs.define(eq=False)
+class RouteCounts:
+    """The request metrics of one route (method and template), their labelled children looked up once."""
+
+    method: str
+    path: str
+    in_progress: Gauge
+    """``status_code`` 200 (the label Litestar's plugin gave the in-progress gauge)."""
+    _by_status: dict[int, tuple[Counter, Histogram]] = attrs.field(factory=dict)
+
+    def answered(self, status: int, seconds: float) -> None:
+        """Count one request answered with ``status`` after ``seconds``."""
+        children = self._by_status.get(status)
+        if children is None:
+            values = (self.method, self.path, str(status), APP_NAME)
+            children = (REQUESTS.labels(*values), REQUEST_SECONDS.labels(*values))
+            self._by_status[status] = children
+        if status >= 500:
+            REQUEST_ERRORS.labels(self.method, self.path, str(status), APP_NAME).inc()
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+_ROUTES: dict[tuple[str, str], RouteCounts] = {}
+
+
+def route_counts(method: str, path: str) -> RouteCounts:
+    """The counts of requests with ``method`` to the route of template ``path`` (made on first use)."""
+    counts = _ROUTES.get((method, path))
+    if counts is None:
+        gauge = REQUESTS_IN_PROGRESS.labels(method, path, "200", APP_NAME)
+        counts = _ROUTES[(method, path)] = RouteCounts(method, path, gauge)
+    return counts
 
 
 def registry() -> CollectorRegistry:
