@@ -1,9 +1,12 @@
-"""A revoked token is refused on its very next request, whoever revoked it: no process keeps a copy.
+"""A revoked token is refused on its very next request, whoever revoked it: no copy outlives a commit.
 
-The token check reads the database on every request (``Database.lookup``: on SQLite a prepared
-statement on the event loop thread's own connection). These tests revoke through another engine and
-through another process, on both stores, and check the very next request; and they check that a read
-that finds SQLite locked waits elsewhere instead of failing.
+The token check is ``Database.lookup``: on SQLite a prepared statement on the event loop thread's own
+connection, whose row a worker may answer again only while ``PRAGMA data_version`` (read first, on
+every check) says no connection of any process committed since; on PostgreSQL it reads every time.
+These tests revoke through another engine and through another process, on both stores, and check the
+very next request; they check that the memo answers without the select while nothing changed and reads
+again after another process's commit; and that a read that finds SQLite locked waits elsewhere instead
+of failing.
 """
 
 from __future__ import annotations
@@ -101,6 +104,109 @@ def test_a_lookup_sees_every_commit_of_another_connection(api: Api, store_url: s
 
     for label in ("first", "second", "third"):
         assert api.call(relabel_and_read, label) == label
+
+
+def test_an_unchanged_lookup_reads_again_after_another_process_commits(api: Api, store_url: str) -> None:
+    """The memo of an ``unchanged`` lookup: on SQLite, the same row without running the select while
+    nothing was committed (only ``PRAGMA data_version`` runs), and the new row on the very next lookup
+    after a commit by another process (the plain ``sqlite3`` module, nothing of ours); on PostgreSQL,
+    the new row too."""
+    by_id = Lookup(sa.select(tokens.c.label).where(tokens.c.id == sa.bindparam("token_id")), unchanged=True)
+    token = _fresh_team_token(api)
+    db = api.ctx.db
+
+    async def read() -> object:
+        row = await db.lookup(by_id, token_id=token.id)
+        return None if row is None else row[0]
+
+    assert api.call(read) is None
+    if db.dialect == "sqlite":
+        statements: list[str] = []
+
+        async def traced_read() -> object:
+            local = db._local
+            assert local is not None
+            raw = local._connection().connection.driver_connection
+            raw.set_trace_callback(statements.append)
+            try:
+                return await read()
+            finally:
+                raw.set_trace_callback(None)
+
+        assert api.call(traced_read) is None
+        assert statements == ["PRAGMA data_version"]
+    for label in ("first", "second"):
+        changed = subprocess.run(
+            [sys.executable, "-c", _RELABEL, store_url, token.id, label],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert changed.returncode == 0, changed.stderr
+        assert api.call(read) == label
+        assert api.call(read) == label
+
+
+_RELABEL = """
+import sys, sqlalchemy as sa
+url, token_id, label = sys.argv[1:]
+if sa.make_url(url).get_backend_name() == "sqlite":
+    import sqlite3
+    with sqlite3.connect(sa.make_url(url).database) as conn:
+        conn.execute("UPDATE tokens SET label = ? WHERE id = ?", (label, token_id))
+else:
+    import asyncio
+    from sqlalchemy.ext.asyncio import create_async_engine
+    async def main():
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            update = sa.text("UPDATE tokens SET label = :l WHERE id = :i")
+            await conn.execute(update, {"l": label, "i": token_id})
+        await engine.dispose()
+    asyncio.run(main())
+"""
+
+
+def test_failures_counted_by_another_process_throttle_the_next_check(tmp_path: Path) -> None:
+    """A worker that checked a valid token (its memo warm) refuses it with 429 on the very next
+    request once another process has counted the address over the limit, and accepts it again once
+    that process has cleared the count."""
+    from feedback_service.app import create_app
+    from feedback_service.settings import Settings
+    from feedback_service.store import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'limit.db'}"
+
+    async def setup() -> IssuedToken:
+        db = open_database(url)
+        try:
+            await upgrade(db)
+            return await issue_token(db, small_tree(), Role.ADMIN, now=dt.datetime.now(dt.UTC))
+        finally:
+            await db.dispose()
+
+    admin = asyncio.run(setup())
+    settings = Settings(database_url=url, migrate_on_start=False, auth_failure_limit=3)
+    with Api.running(create_app(settings, tree=small_tree())) as api:
+        for _ in range(3):
+            assert api.get("/me", who=admin.secret).status_code == 200
+        script = (
+            "import sqlite3, sys, time\n"
+            "with sqlite3.connect(sys.argv[1]) as conn:\n"
+            "    conn.execute('DELETE FROM auth_failures')\n"
+            "    if sys.argv[2] == 'block':\n"
+            "        conn.execute('INSERT INTO auth_failures VALUES (?, ?, ?)', "
+            "('addr:testclient', int(time.time()), 3))\n"
+        )
+        for action, status in (("block", 429), ("clear", 200)):
+            done = subprocess.run(
+                [sys.executable, "-c", script, str(tmp_path / "limit.db"), action],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            assert api.get("/me", who=admin.secret).status_code == status
 
 
 def test_a_locked_sqlite_file_makes_the_lookup_wait_off_the_event_loop(tmp_path: Path) -> None:

@@ -69,7 +69,10 @@ class Guard:
     async def wait(self, db: Database) -> int | None:
         """Seconds until these keys may try again (``None``: they may now)."""
         window = self.throttle.seconds
-        start = await blocked_since(db, self.keys, self.now, window, self.throttle.limit)
+        return self.wait_since(await blocked_since(db, self.keys, self.now, window, self.throttle.limit))
+
+    def wait_since(self, start: int | None) -> int | None:
+        """:meth:`wait` given the window start of a key over the limit (``None``: no key is)."""
         return None if start is None else self.throttle.wait([(start, self.throttle.limit)], self.now)
 
 

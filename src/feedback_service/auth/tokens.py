@@ -21,7 +21,7 @@ from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.throttle import Guard
 from feedback_service.metrics import TOKEN_CHECKS
 from feedback_service.store.database import Database
-from feedback_service.store.tokens import ensure_team, find_token, insert_token
+from feedback_service.store.tokens import ensure_team, find_token, find_token_within_limit, insert_token
 
 __all__ = [
     "IssuedToken",
@@ -172,8 +172,8 @@ async def check_secret(
     """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome.
 
     With a ``guard`` (:mod:`feedback_service.auth.throttle`), a token the cache does not vouch for is
-    checked only if its address and prefix are under the failure limit (one indexed lookup, as fast
-    as the token's own).
+    accepted or refused only if its address and prefix are under the failure limit (read in the
+    token's own statement); over it, the answer is ``throttled`` whatever the token.
     """
     check = await _check(db, secret, cache, guard)
     TOKEN_CHECKS.labels(outcome=check.outcome).inc()
@@ -190,12 +190,24 @@ async def _check(db: Database, secret: str, cache: TokenCache, guard: Guard | No
     cached = cache.get(digest)
     if cached is not None and (cached.principal is not None or guard is None):
         return cached
-    wait = None if guard is None else await guard.wait(db)
-    if wait is not None:
-        return TokenCheck(None, "throttled", wait)
-    if cached is not None:
-        return cached
-    record = await find_token(db, digest)
+    if guard is None:
+        record = await find_token(db, digest)
+    elif cached is not None:  # a refusal the cache remembers: still under the limit?
+        wait = await guard.wait(db)
+        return cached if wait is None else TokenCheck(None, "throttled", wait)
+    else:
+        # The token and its keys' failure limit in one statement (one round trip on PostgreSQL);
+        # an unknown token has no row to carry the limit, so the limit is read on its own then.
+        throttle = guard.throttle
+        found = await find_token_within_limit(
+            db, digest, guard.keys, guard.now, throttle.seconds, throttle.limit
+        )
+        if found is None:
+            record, wait = None, await guard.wait(db)
+        else:
+            record, wait = found[0], guard.wait_since(found[1])
+        if wait is not None:
+            return TokenCheck(None, "throttled", wait)
     if record is None:
         check = TokenCheck(None, "unknown")
     elif record.revoked_at is not None:

@@ -17,18 +17,38 @@ from sqlalchemy.dialects import postgresql, sqlite
 from feedback_service.store.database import Database, Lookup
 from feedback_service.store.tables import KEY_LENGTH, auth_failures
 
-__all__ = ["KEY_LENGTH", "auth_failures", "blocked_since", "count_failure"]
+__all__ = ["KEY_LENGTH", "auth_failures", "blocked_clause", "blocked_since", "count_failure", "open_since"]
 
-_BLOCKED = Lookup(
-    sa.select(auth_failures.c.window_start).where(
+
+def _over_limit() -> sa.Select[tuple[int]]:
+    return sa.select(auth_failures.c.window_start).where(
         sa.or_(auth_failures.c.key == sa.bindparam("first"), auth_failures.c.key == sa.bindparam("second")),
         auth_failures.c.failures >= sa.bindparam("limit"),
         auth_failures.c.window_start > sa.bindparam("cutoff"),
     )
-)
+
+
+_BLOCKED = Lookup(_over_limit())
 """At most two rows (two keys), the first one read. No ``max()`` and no ``ORDER BY``: on SQLite
-either makes this lookup, run on every token check, two to ten times slower (28 and 130 µs against
-12 µs measured with ``sqlite3``)."""
+either makes this lookup two to ten times slower (28 and 130 µs against 12 µs measured with
+``sqlite3``). Run for a token that is not one (malformed or unknown); a known token's check reads
+the limit in its own statement (:func:`blocked_clause`)."""
+
+
+def blocked_clause() -> sa.ScalarSelect[int]:
+    """The latest window start among the keys ``first`` and ``second`` that reached ``limit`` failures,
+    expired or not (``NULL`` if none did), as a scalar subquery: the limit read in the token's own
+    statement. No ``cutoff`` parameter, so the statement's parameters do not change with the clock and
+    its memo (:class:`~feedback_service.store.database.Lookup`) holds until a commit; the caller
+    compares the start with the window (:func:`open_since`)."""
+    over = auth_failures.c.failures >= sa.bindparam("limit")
+    keys = sa.or_(auth_failures.c.key == sa.bindparam("first"), auth_failures.c.key == sa.bindparam("second"))
+    return sa.select(sa.func.max(auth_failures.c.window_start)).where(keys, over).scalar_subquery()
+
+
+def open_since(start: int | None, now: int, window: int) -> int | None:
+    """``start`` if that window is still open at ``now``, else ``None``."""
+    return start if start is not None and start > now - window else None
 
 
 async def blocked_since(db: Database, keys: Sequence[str], now: int, window: int, limit: int) -> int | None:

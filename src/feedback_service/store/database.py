@@ -24,8 +24,10 @@ while the same read through ``aiosqlite`` costs several hand-offs to the driver'
 each waiting for a busy event loop (docs/performance.md measured the token check at 280 times the
 bare statement). WAL readers never wait for the writer; the rare wait (recovery of a WAL another
 process left) is capped at :data:`LOCAL_BUSY_TIMEOUT_MS`, after which the read goes through the
-pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: nothing is
-cached, so a revoked token is refused on its very next request.
+pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: a lookup
+marked ``unchanged`` (the token check) may answer the row it read before only while ``PRAGMA
+data_version`` says no connection of any process committed since, so a revoked token is refused on
+its very next request.
 
 The Python ``sqlite3`` driver (and ``aiosqlite`` on top of it) starts transactions itself and only
 before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlchemy's SQLite docs,
@@ -53,6 +55,7 @@ from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writ
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "LOCAL_BUSY_TIMEOUT_MS",
+    "MEMO_ROWS",
     "Database",
     "DatabaseUrlError",
     "LocalReads",
@@ -95,10 +98,17 @@ class Lookup:
     as plain SQL (``sqlite3`` keeps the prepared statement), with the columns' own result processing:
     a few microseconds, where SQLAlchemy's execution machinery costs tens. Parameters must be plain
     strings or numbers compared with ``=`` (no ``IN``, no bind processing).
+
+    With ``unchanged=True`` (the token check) a row may be answered again from the thread's memo
+    while the database has not changed since it was read: on SQLite ``PRAGMA data_version`` on the
+    same connection, which moves with every commit of any other connection, in this process or any
+    other (the writer's included), is read first on every such lookup. No timer: the first lookup
+    after any commit anywhere reads the database again. On PostgreSQL the lookup always runs.
     """
 
-    def __init__(self, statement: sa.Select[Any]) -> None:
+    def __init__(self, statement: sa.Select[Any], *, unchanged: bool = False) -> None:
         self.statement = statement
+        self.unchanged = unchanged
         self._compiled: dict[str, tuple[str, tuple[str, ...], list[Any], list[Any]]] = {}
 
     def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], list[Any], list[Any]]:
@@ -111,6 +121,11 @@ class Lookup:
             known = (compiled.string, tuple(compiled.positiontup or ()), processors, columns)
             self._compiled[dialect.name] = known
         return known
+
+
+MEMO_ROWS = 4096
+"""Rows a thread's memo of unchanged lookups holds at most (then it starts again empty)."""
+_MISSING = object()
 
 
 class LookupRow(tuple[Any, ...]):
@@ -138,6 +153,8 @@ class LocalReads:
         if conn is None or conn.closed:
             conn = self._engine.connect()
             self._local.conn = conn
+            self._local.version = None
+            self._local.memo = {}
             with self._lock:
                 self._opened.append(conn)
         return conn
@@ -148,26 +165,31 @@ class LocalReads:
             return work(transaction.connection)
 
     def lookup(self, lookup: Lookup, params: dict[str, Any]) -> LookupRow | None:
-        """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic)."""
+        """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic);
+        for an ``unchanged`` lookup, the row read before if no commit happened since."""
         conn = self._connection()
         if conn.in_transaction():  # a lookup from inside run() on this thread would not see its snapshot
             raise RuntimeError("Database.lookup inside Database.read on the same thread")
         sql, names, processors, columns = lookup.compiled(self._engine.dialect)
         raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
-        try:
-            # Outside a transaction (the driver's isolation_level is None): the statement is its own
-            # read transaction, ended by closing the cursor.
-            cursor = raw.execute(sql, [params[n] for n in names])
-            try:
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
-        except sqlite3.OperationalError as exc:
-            raise sa.exc.OperationalError(sql, params, exc) from exc
-        if found is None:
-            return None
-        row = LookupRow(v if p is None else p(v) for p, v in zip(processors, found, strict=True))
-        row.columns = columns
+        values = [params[n] for n in names]
+        if not lookup.unchanged:
+            return _row(_fetch(raw, sql, values), processors, columns)
+        # The version first: a commit after it and before the select may leave a newer row in the memo
+        # under the older version, never an older row under the newer one.
+        version = _fetch(raw, "PRAGMA data_version", [])
+        memo: dict[tuple[Any, ...], LookupRow | None] = self._local.memo
+        if version != self._local.version:
+            memo.clear()
+            self._local.version = version
+        key = (lookup, *values)
+        known = memo.get(key, _MISSING)
+        if known is not _MISSING:
+            return known  # type: ignore[return-value]
+        row = _row(_fetch(raw, sql, values), processors, columns)
+        if len(memo) >= MEMO_ROWS:
+            memo.clear()
+        memo[key] = row
         return row
 
     def close(self) -> None:
@@ -177,6 +199,27 @@ class LocalReads:
         for conn in opened:
             conn.close()
         self._engine.dispose()
+
+
+def _fetch(raw: sqlite3.Connection, sql: str, values: list[Any]) -> Any:
+    """The first row of ``sql``, outside a transaction (the driver's isolation_level is None): the
+    statement is its own read transaction, ended by closing the cursor."""
+    try:
+        cursor = raw.execute(sql, values)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except sqlite3.OperationalError as exc:
+        raise sa.exc.OperationalError(sql, values, exc) from exc
+
+
+def _row(found: Any, processors: list[Any], columns: list[Any]) -> LookupRow | None:
+    if found is None:
+        return None
+    row = LookupRow(v if p is None else p(v) for p, v in zip(processors, found, strict=True))
+    row.columns = columns
+    return row
 
 
 @attrs.define
@@ -220,9 +263,10 @@ class Database:
             return await conn.run_sync(work)
 
     async def lookup(self, lookup: Lookup, **params: Any) -> LookupRow | sa.Row[Any] | None:
-        """The one row ``lookup`` selects with ``params``, or ``None``; never cached.
+        """The one row ``lookup`` selects with ``params``, or ``None``; as of the latest commit.
 
-        On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`),
+        On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`;
+        an ``unchanged`` lookup answers its memo while ``PRAGMA data_version`` has not moved),
         falling back to a pooled reader if SQLite's lock is held; on PostgreSQL, on a pooled
         connection in autocommit (one statement needs no transaction around it).
         """

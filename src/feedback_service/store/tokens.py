@@ -6,11 +6,12 @@ A token is random (at least 128 bits), so its hash needs no salt and can be look
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 import sqlalchemy as sa
 
+from feedback_service.store.auth_failures import blocked_clause, open_since
 from feedback_service.store.database import Database, Lookup
 from feedback_service.store.errors import TeamMismatch
 from feedback_service.store.tables import teams, tokens
@@ -20,6 +21,7 @@ __all__ = [
     "ensure_team",
     "ensure_teams",
     "find_token",
+    "find_token_within_limit",
     "insert_token",
     "list_tokens",
     "revoke_token",
@@ -100,17 +102,42 @@ def insert_token(
     )
 
 
-_BY_HASH = Lookup(_SELECT.where(tokens.c.secret_hash == sa.bindparam("secret_hash")))
+_BY_HASH = Lookup(_SELECT.where(tokens.c.secret_hash == sa.bindparam("secret_hash")), unchanged=True)
+_BY_HASH_WITH_LIMIT = Lookup(
+    _SELECT.add_columns(blocked_clause().label("blocked")).where(
+        tokens.c.secret_hash == sa.bindparam("secret_hash")
+    ),
+    unchanged=True,
+)
+"""The token and, in the same statement, whether its keys are over the failure limit."""
 
 
 async def find_token(db: Database, secret_hash: str) -> TokenRecord | None:
-    """The token with this hash, revoked or not.
+    """The token with this hash, revoked or not, as of the latest commit of any process or host.
 
-    Read from the database on every request, never cached (:meth:`Database.lookup`: a few
-    microseconds on SQLite), so a revocation by any process or host is seen by the very next request.
+    :meth:`Database.lookup` (on SQLite a prepared statement on this thread's connection, answered
+    from its memo while ``PRAGMA data_version`` says nothing was committed since), so a revocation
+    by any process or host is seen by the very next request.
     """
     row = await db.lookup(_BY_HASH, secret_hash=secret_hash)
     return None if row is None else TokenRecord(*row)
+
+
+async def find_token_within_limit(
+    db: Database, secret_hash: str, keys: Sequence[str], now: int, window: int, limit: int
+) -> tuple[TokenRecord, int | None] | None:
+    """The token with this hash (as :func:`find_token`) and the window start of one of ``keys`` (one
+    or two) that reached ``limit`` failures in a window still open at ``now`` (``None`` if none did),
+    in one statement; ``None`` for an unknown token (then ask
+    :func:`~feedback_service.store.auth_failures.blocked_since`)."""
+    first, second = keys[0], keys[-1]
+    row = await db.lookup(
+        _BY_HASH_WITH_LIMIT, secret_hash=secret_hash, first=first, second=second, limit=limit
+    )
+    if row is None:
+        return None
+    *record, blocked = row
+    return TokenRecord(*record), open_since(None if blocked is None else int(blocked), now, window)
 
 
 async def list_tokens(db: Database) -> list[TokenRecord]:
