@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from digitransform.domain import PeriodKind, week_start
 from digitransform.trends import DailyDelta
+from feedback_service.store.bulk import MultiRow
 from feedback_service.store.tables import (
     COUNTS,
     KEYS,
@@ -95,24 +96,70 @@ def rollup_for(dimensions: Iterable[str], kind: PeriodKind | None = None) -> Rol
     return next(r for r in ROLLUPS if needed <= r.dimensions and (kind is PeriodKind.WEEK or not r.weekly))
 
 
-def _project(rows: Iterable[DailyDelta], keys: Sequence[str], weekly: bool = False) -> list[dict[str, Any]]:
-    """Rows summed over the columns not in ``keys`` (and by week when ``weekly``), in key order."""
-    merged: dict[tuple[Any, ...], list[int]] = {}
+Projected = dict[tuple[Any, ...], list[int]]
+"""Summed rows of one table: each key (in the table's key order) and its counts (``COUNTS`` order)."""
+Sorted = list[tuple[tuple[Any, ...], list[int]]]
+"""The same rows, in key order."""
+
+
+def _merge(rows: Iterable[DailyDelta]) -> Projected:
+    """The fine rows summed by their whole key (:data:`KEYS` order)."""
+    merged: Projected = {}
     for row in rows:
-        key = tuple(
-            week_start(row.local_date) if weekly and k == "local_date" else getattr(row, k) for k in keys
-        )
-        counts = row.counts()
+        key = row.key
         known = merged.get(key)
         if known is None:
-            merged[key] = list(counts)
+            merged[key] = list(row.counts())
+        else:
+            for i, n in enumerate(row.counts()):
+                known[i] += n
+    return merged
+
+
+def _project(source: Projected, source_keys: Sequence[str], keys: Sequence[str], weekly: bool) -> Projected:
+    """``source`` (keyed by ``source_keys``) summed over the columns not in ``keys``, and by ISO week
+    when ``weekly`` (a no-op on rows already by week)."""
+    positions = [source_keys.index(k) for k in keys]
+    day = keys.index("local_date")
+    merged: Projected = {}
+    for source_key, counts in source.items():
+        key = [source_key[i] for i in positions]
+        if weekly:
+            key[day] = week_start(key[day])
+        target = tuple(key)
+        known = merged.get(target)
+        if known is None:
+            merged[target] = list(counts)
         else:
             for i, n in enumerate(counts):
                 known[i] += n
-    return [
-        {**dict(zip(keys, key, strict=True)), **dict(zip(COUNTS, merged[key], strict=True))}
-        for key in sorted(merged)
-    ]
+    return merged
+
+
+def _projections(rows: Sequence[DailyDelta]) -> Iterator[tuple[Rollup, Sorted]]:
+    """Each table of the aggregate, the fine one first, with its rows summed, in key order.
+
+    Each roll-up is summed from the smallest table already summed that keeps its columns (a daily
+    one for a daily roll-up), so the group's rows are walked once and every later pass is shorter.
+    """
+    done: list[tuple[Rollup, Projected]] = []
+    for rollup in reversed(ROLLUPS):
+        if not done:
+            projected = _merge(rows)
+            if rollup.keys != KEYS:
+                projected = _project(projected, KEYS, rollup.keys, rollup.weekly)
+        else:
+            source, summed = min(
+                (
+                    (r, p)
+                    for r, p in done
+                    if set(rollup.keys) <= set(r.keys) and (rollup.weekly or not r.weekly)
+                ),
+                key=lambda found: len(found[1]),
+            )
+            projected = _project(summed, source.keys, rollup.keys, rollup.weekly and not source.weekly)
+        done.append((rollup, projected))
+        yield rollup, sorted(projected.items())
 
 
 @functools.cache
@@ -127,6 +174,14 @@ def upsert(dialect: str, table: sa.Table) -> Any:
         index_elements=list(table.primary_key.columns),
         set_={c: table.c[c] + insert.excluded[c] for c in COUNTS},
     )
+
+
+@functools.cache
+def _multi_upsert(table: sa.Table) -> MultiRow:
+    """The same upsert as :func:`upsert` on SQLite, as multi-row statements of plain SQL."""
+    keys = [c.name for c in table.primary_key.columns]
+    sums = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in COUNTS)
+    return MultiRow(table, [*keys, *COUNTS], f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}")
 
 
 _PENDING = "feedback_service.pending_deltas"
@@ -147,8 +202,18 @@ def flush_deltas(conn: sa.Connection) -> None:
     if not rows:
         return
     dialect = conn.dialect.name
-    for rollup in reversed(ROLLUPS):
-        conn.execute(upsert(dialect, rollup.table), _project(rows, rollup.keys, rollup.weekly))
+    for rollup, projected in _projections(rows):
+        if dialect == "sqlite":  # one statement per chunk of rows, not one step per row (store/bulk.py)
+            _multi_upsert(rollup.table).execute(conn, [(*key, *counts) for key, counts in projected])
+        else:
+            names = rollup.keys
+            conn.execute(
+                upsert(dialect, rollup.table),
+                [
+                    {**dict(zip(names, key, strict=True)), **dict(zip(COUNTS, counts, strict=True))}
+                    for key, counts in projected
+                ],
+            )
 
 
 def discard_deltas(conn: sa.Connection) -> None:

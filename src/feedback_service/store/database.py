@@ -37,6 +37,7 @@ before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlc
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -50,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from feedback_service.metrics import watch_pool
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
+from feedback_service.store.bulk import MultiRow
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
 __all__ = [
@@ -323,9 +325,20 @@ def insert_later(conn: sa.Connection, statement: sa.Insert, rows: list[dict[str,
 
 def _flush_inserts(conn: sa.Connection) -> None:
     pending: dict[sa.Insert, list[dict[str, Any]]] = conn.info.pop(_LATER, {})
+    sqlite = conn.dialect.name == "sqlite"
     for statement, rows in pending.items():
-        if rows:
+        if not rows:
+            continue
+        if sqlite:  # one step per chunk of rows, not one per row (store/bulk.py)
+            multi = _multi_row(statement.table, tuple(rows[0]))
+            multi.execute(conn, [[row[c] for c in multi.columns] for row in rows])
+        else:
             conn.execute(statement, rows)
+
+
+@functools.cache
+def _multi_row(table: sa.Table, columns: tuple[str, ...]) -> MultiRow:
+    return MultiRow(table, columns)
 
 
 def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:

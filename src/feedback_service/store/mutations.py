@@ -28,13 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
-from digitransform.trends import TicketChange, change_deltas
+from digitransform.trends import DailyDelta, TicketChange, change_deltas
 from feedback_service.store.aggregate import add_deltas, savepoint
 from feedback_service.store.database import Database, insert_later, inserts_only
 from feedback_service.store.errors import IdConflict, TicketNotFound, UnknownDuplicate, VersionMismatch
@@ -52,7 +53,14 @@ from feedback_service.store.records import (
 from feedback_service.store.rows import entry_values, state_values, ticket_values
 from feedback_service.store.tables import occurrences, ticket_events, tickets
 
-__all__ = ["add_occurrence", "create_ticket", "create_tickets", "record_change", "transition_ticket"]
+__all__ = [
+    "add_occurrence",
+    "change_records",
+    "create_ticket",
+    "create_tickets",
+    "record_change",
+    "transition_ticket",
+]
 
 CREATE = "create"
 OCCURRENCE = "occurrence"
@@ -71,16 +79,33 @@ def record_change(
     Called by every mutation, after the ticket row is written and before the commit. ``change`` is
     the library's description of the change (``change.before`` is ``None`` for a creation), so
     anything derived from ticket changes (the per-day trend aggregate of
-    ``digitransform.trends.change_deltas(ticket, change)``) belongs here, in the same transaction.
-    The aggregate's rows are upserted when the transaction's writes are done
+    ``digitransform.trends.change_deltas(ticket, change)``) belongs here (:func:`change_records`), in
+    the same transaction. The aggregate's rows are upserted when the transaction's writes are done
     (:func:`~feedback_service.store.aggregate.flush_deltas`), summed with those of the writes that
     share its commit. ``later``: the history row goes in with the group's (:func:`insert_later`).
     """
+    _write_change(conn, *change_records(ticket, change, entry), later=later)
+
+
+def change_records(
+    ticket: Ticket, change: TicketChange, entry: HistoryEntry
+) -> tuple[dict[str, Any], tuple[DailyDelta, ...]]:
+    """What :func:`record_change` writes for a change: the history row and the aggregate's rows.
+
+    A function of the change alone, so a creation computes it before its transaction
+    (:func:`create_ticket`), on the event loop, while the writer commits other tickets.
+    """
+    return entry_values(entry), change_deltas(ticket, change)
+
+
+def _write_change(
+    conn: sa.Connection, event: dict[str, Any], deltas: Sequence[DailyDelta], *, later: bool = False
+) -> None:
     if later:
-        insert_later(conn, _INSERT_EVENT, [entry_values(entry)])
+        insert_later(conn, _INSERT_EVENT, [event])
     else:
-        conn.execute(_INSERT_EVENT, entry_values(entry))
-    add_deltas(conn, change_deltas(ticket, change))
+        conn.execute(_INSERT_EVENT, event)
+    add_deltas(conn, deltas)
 
 
 async def create_ticket(
@@ -90,12 +115,13 @@ async def create_ticket(
 
     Raises :class:`IdConflict` when the id is taken by different content (or another team).
     """
+    # The rows are computed here, on the event loop, while the writer commits other tickets: the
+    # writer's transaction then only inserts them.
+    creation = _creation(new, actor, now)
     try:
         # No look-up first: a retry is rare, and the primary key refuses it.
         # Inserts only: the group's creations share one statement per table (run_writes).
-        return await db.write(
-            inserts_only(functools.partial(_create, new=new, actor=actor, now=now, later=True))
-        )
+        return await db.write(inserts_only(functools.partial(_store, creation=creation, later=True)))
     except IntegrityError:
         # The id is taken: a retry, or the winner of a race between two first attempts.
         async with db.reading() as conn:
@@ -140,14 +166,21 @@ def _create_or_replay(
     existing = ticket_by_id(conn, new.id)
     if existing is not None:
         return _replayed(existing, new.content_hash())
-    return _create(conn, new=new, actor=actor, now=now)
+    return _store(conn, _creation(new, actor, now))
 
 
-def _create(
-    conn: sa.Connection, *, new: NewTicket, actor: Actor, now: dt.datetime, later: bool = False
-) -> tuple[Outcome, StoredTicket]:
+@attrs.frozen
+class _Creation:
+    """A new ticket's rows, computed before its transaction."""
+
+    stored: StoredTicket
+    ticket: dict[str, Any]
+    event: dict[str, Any]
+    deltas: tuple[DailyDelta, ...]
+
+
+def _creation(new: NewTicket, actor: Actor, now: dt.datetime) -> _Creation:
     digest = new.content_hash()
-    ticket = new.domain()
     stored = StoredTicket(
         id=new.id,
         team=new.team,
@@ -170,14 +203,9 @@ def _create(
         version=1,
         content_hash=digest,
     )
-    if later:
-        insert_later(conn, _INSERT_TICKET, [ticket_values(stored)])
-    else:
-        conn.execute(_INSERT_TICKET, ticket_values(stored))
     change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
-    record_change(
-        conn,
-        ticket,
+    event, deltas = change_records(
+        new.domain(),
         change,
         HistoryEntry(
             ticket_id=new.id,
@@ -190,9 +218,23 @@ def _create(
             people_added=new.people_affected,
             people_after=new.people_affected,
         ),
-        later=later,
     )
-    return Outcome.CREATED, stored
+    return _Creation(
+        stored,
+        ticket_values(stored),
+        event,
+        deltas,
+    )
+
+
+def _store(conn: sa.Connection, creation: _Creation, *, later: bool = False) -> tuple[Outcome, StoredTicket]:
+    """Insert a new ticket's rows (``later``: with the group's, :func:`insert_later`)."""
+    if later:
+        insert_later(conn, _INSERT_TICKET, [creation.ticket])
+    else:
+        conn.execute(_INSERT_TICKET, creation.ticket)
+    _write_change(conn, creation.event, creation.deltas, later=later)
+    return Outcome.CREATED, creation.stored
 
 
 async def transition_ticket(
