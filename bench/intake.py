@@ -3,6 +3,7 @@
     python bench/intake.py                                  # SQLite, one worker, 2 rounds of 8 s runs
     python bench/intake.py --rounds 3 --seconds 10 --markdown
     python bench/intake.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test --workers 1 2 4
+    python bench/intake.py --before /tmp/main-before/src     # also an older checkout's intake, interleaved
 
 Two servers run side by side, each in its own processes and started the same way
 (:func:`feedback_service.server.run_server`, the settings of ``feedback-service serve``):
@@ -22,6 +23,10 @@ requests (``--requests``). A round interleaves, in this order:
 - ``bare GET``: ``GET /echo/{id}`` on the bare app (a path parameter in, a small object out);
 - ``read``: ``GET /api/v1/tickets/{id}`` with the same team token (the token checked on every request);
 - ``batch``: ``POST /api/v1/tickets/batch``, 100 tickets each, 4 connections (tickets per second).
+
+With ``--before DIR`` a second service, another checkout's ``src/``, runs on a fresh SQLite file of
+its own, and its intake (``before``) runs right after ``intake`` in every round: a change's before
+and after against the same echo, within seconds of each other.
 
 Any answer other than 2xx, a socket error or a timeout is an error, and the run exits 1. So does a
 database that, once the servers stopped, does not hold every ticket acknowledged: wrk stops a thread
@@ -56,6 +61,7 @@ from typing import Any
 import sqlalchemy as sa
 
 HOST = "127.0.0.1"
+_KINDS = ("echo", "intake", "before", "bare_get", "read", "batch")
 BATCH_SIZE = 100
 HERE = Path(__file__).resolve().parent
 TICKET_FIELDS = {
@@ -175,19 +181,36 @@ def _stop(server: subprocess.Popen[bytes], log: Path) -> str:
 
 
 def measure(
-    args: argparse.Namespace, store: str, database_url: str, workers: int, work: Path
+    args: argparse.Namespace,
+    store: str,
+    database_url: str,
+    workers: int,
+    work: Path,
+    before_url: str | None = None,
 ) -> dict[str, Any]:
-    """Every round of one configuration, and the check of what the database holds afterwards."""
+    """Every round of one configuration, and the check of what the database holds afterwards.
+
+    ``before_url``: also serve the ``--before`` checkout's service on that (fresh) database, and run
+    its intake right after this one's in every round."""
     token = _token(database_url)
     echo_port, service_port = _free_port(), _free_port()
     echo_log, service_log = work / "echo.log", work / "service.log"
     echo = _serve_echo(echo_port, workers, echo_log)
     service = _serve_service(database_url, service_port, workers, service_log, args.service_src)
+    before: subprocess.Popen[bytes] | None = None
+    before_port, before_log, before_token = _free_port(), work / "before.log", ""
+    if before_url is not None:
+        before_token = _token(before_url)
+        before = _serve_service(before_url, before_port, workers, before_log, args.before)
     rounds: list[dict[str, Any]] = []
     logs = ""
     try:
         _wait_until_up(f"http://{HOST}:{echo_port}/ready", echo)
         _wait_until_up(f"http://{HOST}:{service_port}/api/v1/ready", service)
+        if before is not None:
+            _wait_until_up(f"http://{HOST}:{before_port}/api/v1/ready", before)
+            ticket = {"mode": "ticket", "path": "/api/v1/tickets", "token": before_token}
+            warmup_before = _wrk(args, before_port, seconds=2, connections=16, **ticket)
         ticket_id = _post_ticket(service_port, token)
         read_path = f"/api/v1/tickets/{ticket_id}"
         warm = {"seconds": 2, "connections": 16}
@@ -200,6 +223,7 @@ def measure(
             runs = {
                 "echo": _wrk(args, echo_port, mode="ticket", path="/echo"),
                 "intake": _wrk(args, service_port, mode="ticket", path="/api/v1/tickets", token=token),
+                **({"before": _wrk(args, before_port, **ticket)} if before is not None else {}),
                 "bare_get": _wrk(args, echo_port, mode="get", path=f"/echo/{ticket_id}"),
                 "read": _wrk(args, service_port, mode="get", path=read_path, token=token),
                 "batch": _wrk(
@@ -210,19 +234,15 @@ def measure(
             _print_round(store, workers, number, runs)
     finally:
         logs = _stop(service, service_log) + _stop(echo, echo_log)
+        if before is not None:
+            logs += _stop(before, before_log)
     # (run, tickets per request) for every run that created tickets; 1 for the ticket read by the runs
     creations = [(warmup[1], 1)] + [(r[k], BATCH_SIZE if k == "batch" else 1) for r in rounds
                                     for k in ("intake", "batch")]  # fmt: skip
     acknowledged = 1 + sum(run["ok"] * size for run, size in creations)
     sent = 1 + sum(run["sent"] * size for run, size in creations)
-    stored, opened = asyncio.run(
-        _scalars(
-            database_url,
-            "SELECT count(*) FROM tickets",
-            "SELECT coalesce(sum(opened), 0) FROM trend_days WHERE category = '*'",
-        )
-    )
-    errors = sum(r[k]["errors"] for r in rounds for k in ("echo", "intake", "bare_get", "read", "batch"))
+    stored, opened = asyncio.run(_scalars(database_url, *_COUNT_STORED))
+    errors = sum(r[k]["errors"] for r in rounds for k in _KINDS if k in r and k != "before")
     errors += sum(w["errors"] for w in warmup)
     consistent = acknowledged <= stored <= sent and stored == opened
     print(
@@ -230,6 +250,19 @@ def measure(
         f"opened in the trend aggregate {opened:,}: {'consistent' if consistent else 'INCONSISTENT'}; "
         f"errors {errors}"
     )
+    if before_url is not None:
+        creations = [(warmup_before, 1)] + [(r["before"], 1) for r in rounds]
+        acknowledged = sum(run["ok"] for run, _ in creations)
+        sent = sum(run["sent"] for run, _ in creations)
+        stored, opened = asyncio.run(_scalars(before_url, *_COUNT_STORED))
+        errors += sum(run["errors"] for run, _ in creations)
+        before_consistent = acknowledged <= stored <= sent and stored == opened
+        consistent = consistent and before_consistent
+        print(
+            f"{store} ×{workers}, before ({args.before}): stored {stored:,} tickets; acknowledged "
+            f"{acknowledged:,}, sent {sent:,}; opened {opened:,}: "
+            f"{'consistent' if before_consistent else 'INCONSISTENT'}"
+        )
     if errors:
         first = next(
             (r[k]["first_error"] for r in rounds for k in r if k != "round" and r[k]["first_error"]), ""
@@ -243,6 +276,12 @@ def measure(
         "stored": stored,
         "acknowledged": acknowledged,
     }
+
+
+_COUNT_STORED = (
+    "SELECT count(*) FROM tickets",
+    "SELECT coalesce(sum(opened), 0) FROM trend_days WHERE category = '*'",
+)
 
 
 def _print_round(store: str, workers: int, number: int, runs: dict[str, Any]) -> None:
@@ -265,13 +304,22 @@ def _table(results: list[dict[str, Any]]) -> str:
         "batch tickets/s | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if any("before" in r for result in results for r in result["rounds"]):
+        lines[0] = lines[0].replace("intake ÷ echo |", "intake ÷ echo | before ÷ echo | before p99 |")
+        lines[1] += "---:|---:|"
     for result in results:
         for r in result["rounds"]:
             echo, intake, get, read, batch = (r[k] for k in ("echo", "intake", "bare_get", "read", "batch"))
-            errors = sum(r[k]["errors"] for k in ("echo", "intake", "bare_get", "read", "batch"))
+            errors = sum(r[k]["errors"] for k in _KINDS if k in r)
+            old = ""
+            if "before" in lines[0]:
+                b = r.get("before")
+                old = "– | – | "
+                if b is not None:
+                    old = f"{b['rps'] / echo['rps']:.0%} | {b['p99_us'] / 1000:.1f} ms | "
             lines.append(
                 f"| {result['store']} | {result['workers']} | {r['round']} | {echo['load']:.2f} | "
-                f"{echo['rps']:,.0f} | {intake['rps']:,.0f} | **{intake['rps'] / echo['rps']:.0%}** | "
+                f"{echo['rps']:,.0f} | {intake['rps']:,.0f} | **{intake['rps'] / echo['rps']:.0%}** | {old}"
                 f"{echo['p99_us'] / 1000:.1f} ms | {intake['p99_us'] / 1000:.1f} ms | "
                 f"**{intake['p99_us'] / echo['p99_us']:.1f}×** | {get['rps']:,.0f} | {read['rps']:,.0f} | "
                 f"**{read['rps'] / echo['rps']:.0%}** | {read['rps'] / get['rps']:.0%} | "
@@ -325,6 +373,13 @@ def main() -> int:
         "count; SQLite is then measured with one worker. A fresh database bench_intake_<pid> is "
         "created beside the one named, and dropped afterwards",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also serve another checkout's src/ (e.g. a worktree of main before a change) on a fresh "
+        "database of its own, and run its intake right after this one's in every round (SQLite only)",
+    )
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk binary")
     parser.add_argument(
@@ -346,8 +401,11 @@ def main() -> int:
         url = f"sqlite+aiosqlite:///{work / 'intake.db'}"
         if store == "postgresql":
             url = _fresh_postgres(args.postgres, workers)
+        before_url = None
+        if args.before is not None and store == "sqlite":
+            before_url = f"sqlite+aiosqlite:///{work / 'before.db'}"
         try:
-            results.append(measure(args, store, url, workers, work))
+            results.append(measure(args, store, url, workers, work, before_url))
         finally:
             if store == "postgresql":
                 _drop_postgres(url)
