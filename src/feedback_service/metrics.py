@@ -67,6 +67,7 @@ __all__ = [
     "registry",
     "route_counts",
     "serve_internally",
+    "token_checked",
     "watch_pool",
     "worker_stopped",
 ]
@@ -104,6 +105,16 @@ CONNECTIONS_IN_USE = Gauge(
     multiprocess_mode="livesum",
 )
 TOKEN_CHECKS = Counter(f"{PREFIX}_token_checks", "Bearer-token checks, by outcome", ["outcome"])
+_TOKEN_OUTCOMES: dict[str, Counter] = {}
+
+
+def token_checked(outcome: str) -> None:
+    """Count one token check in :data:`TOKEN_CHECKS` (its labelled child looked up once per outcome)."""
+    child = _TOKEN_OUTCOMES.get(outcome)
+    if child is None:
+        child = _TOKEN_OUTCOMES[outcome] = TOKEN_CHECKS.labels(outcome=outcome)
+    child.inc()
+
 
 APP_NAME = "feedback"
 _REQUEST_LABELS = ["method", "path", "status_code", "app_name"]

@@ -19,7 +19,7 @@ from digitransform.domain import AdminLevel, AdminTree
 from feedback_service import logs
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.throttle import Guard
-from feedback_service.metrics import TOKEN_CHECKS
+from feedback_service.metrics import token_checked
 from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team, find_token, find_token_within_limit, insert_token
 
@@ -176,7 +176,7 @@ async def check_secret(
     token's own statement); over it, the answer is ``throttled`` whatever the token.
     """
     check = await _check(db, secret, cache, guard)
-    TOKEN_CHECKS.labels(outcome=check.outcome).inc()
+    token_checked(check.outcome)
     if check.principal is not None:
         logs.identify(check.principal.token_id)
     return check

@@ -146,7 +146,7 @@ async def find_ticket(db: Database, ticket_id: str, scope: Scope) -> StoredTicke
             row = await db.lookup(_BY_ID_OF_TEAM, id=ticket_id, commune=commune, team=scope.team)
     else:  # no commune at all (nothing to see), or several
         return await db.read(lambda conn: ticket_by_id(conn, ticket_id, scope))
-    return None if row is None else ticket_from_row(row)  # type: ignore[arg-type]
+    return None if row is None else ticket_from_row(row)
 
 
 async def list_tickets(conn: AsyncConnection, scope: Scope, query: TicketQuery) -> TicketPage:

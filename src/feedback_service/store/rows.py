@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import enum
+import functools
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from digitransform.domain import Barrier, DigitalService, ResolutionType, TicketState, TicketStatus
 from feedback_service.store.records import Actor, HistoryEntry, StoredOccurrence, StoredTicket
 from feedback_service.store.tables import occurrences, ticket_events, tickets
+
+E = TypeVar("E", bound=enum.Enum)
 
 __all__ = [
     "categories_value",
@@ -23,35 +28,77 @@ __all__ = [
 ]
 
 
-def ticket_from_row(row: sa.Row[Any]) -> StoredTicket:
-    """A stored ticket from a ``tickets`` row."""
-    m = row._mapping
+def _members(enum: type[E]) -> Callable[[str], E]:
+    """``enum(value)`` through a dict of its members (an enum call costs about a microsecond); a value
+    that names no member raises the enum's own ``ValueError``."""
+    members = {m.value: m for m in enum}
+
+    def member(value: str) -> E:
+        found = members.get(value)
+        return enum(value) if found is None else found
+
+    return member
+
+
+_barrier = _members(Barrier)
+_service = _members(DigitalService)
+_status = _members(TicketStatus)
+_resolution_type = _members(ResolutionType)
+
+
+@functools.lru_cache(maxsize=1024)
+def _categories(value: str) -> tuple[Barrier, ...]:
+    return tuple(_barrier(c) for c in value.split(","))
+
+
+_TICKET_COLUMNS = [column.name for column in tickets.columns]
+_FIELDS = (
+    "id", "team", "commune", "village", "categories", "service", "description", "people_reported",
+    "people_affected", "household_ref", "consent", "observed_at", "received_at", "updated_at",
+    "changed_at", "status", "resolution", "rejection_reason", "duplicate_of", "external_ref",
+    "resolved_at", "version", "content_hash",
+)  # fmt: skip
+_PICK = operator.itemgetter(*(_TICKET_COLUMNS.index(name) for name in _FIELDS))
+"""The ticket's fields, in :class:`StoredTicket`'s order, from a row of ``sa.select(tickets)`` (every
+reader of tickets selects so: the table's columns in its order)."""
+
+
+def ticket_from_row(row: Sequence[Any]) -> StoredTicket:
+    """A stored ticket from a row of ``sa.select(tickets)``, by position (a read turns one row per
+    request; by column key, through the row's mapping, it cost several times as much)."""
+    if len(row) != len(_TICKET_COLUMNS):
+        raise ValueError(f"a tickets row has {len(_TICKET_COLUMNS)} columns, not {len(row)}")
+    (
+        id_, team, commune, village, categories, service, description, people_reported, people_affected,
+        household_ref, consent, observed_at, received_at, updated_at, changed_at, status, resolution,
+        rejection_reason, duplicate_of, external_ref, resolved_at, version, content_hash,
+    ) = _PICK(row)  # fmt: skip
     return StoredTicket(
-        id=m[tickets.c.id],
-        team=m[tickets.c.team],
-        commune=m[tickets.c.commune],
-        village=m[tickets.c.village],
-        categories=tuple(Barrier(c) for c in m[tickets.c.categories].split(",")),
-        service=DigitalService(m[tickets.c.service]),
-        description=m[tickets.c.description],
-        people_reported=m[tickets.c.people_reported],
-        people_affected=m[tickets.c.people_affected],
-        household_ref=m[tickets.c.household_ref],
-        consent=bool(m[tickets.c.consent]),
-        observed_at=m[tickets.c.observed_at],
-        received_at=m[tickets.c.received_at],
-        updated_at=m[tickets.c.updated_at],
-        changed_at=m[tickets.c.changed_at],
+        id=id_,
+        team=team,
+        commune=commune,
+        village=village,
+        categories=_categories(categories),
+        service=_service(service),
+        description=description,
+        people_reported=people_reported,
+        people_affected=people_affected,
+        household_ref=household_ref,
+        consent=bool(consent),
+        observed_at=observed_at,
+        received_at=received_at,
+        updated_at=updated_at,
+        changed_at=changed_at,
         state=TicketState(
-            TicketStatus(m[tickets.c.status]),
-            resolution=_resolution(m[tickets.c.resolution]),
-            rejection_reason=m[tickets.c.rejection_reason],
-            duplicate_of=m[tickets.c.duplicate_of],
+            _status(status),
+            resolution=None if resolution is None else _resolution_type(resolution),
+            rejection_reason=rejection_reason,
+            duplicate_of=duplicate_of,
         ),
-        external_ref=m[tickets.c.external_ref],
-        resolved_at=m[tickets.c.resolved_at],
-        version=m[tickets.c.version],
-        content_hash=m[tickets.c.content_hash],
+        external_ref=external_ref,
+        resolved_at=resolved_at,
+        version=version,
+        content_hash=content_hash,
     )
 
 
