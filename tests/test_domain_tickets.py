@@ -19,6 +19,7 @@ from digitransform.domain import (
     AdminUnit,
     Barrier,
     DigitalService,
+    Lifecycle,
     LifecycleError,
     ResolutionType,
     Ticket,
@@ -31,9 +32,11 @@ from digitransform.domain import (
     allowed_actions,
     apply_transition,
     calendar_problem,
+    change_moment,
     household_ref_problem,
     is_blank,
     label_of,
+    transition_lifecycle,
 )
 from digitransform.testing import admin_trees, moments, ticket_histories, tickets, transitions
 
@@ -284,6 +287,68 @@ def test_nothing_follows_a_closed_ticket_but_reopen() -> None:
     assert allowed_actions(S.RESOLVED) == allowed_actions(S.REJECTED) == {A.REOPEN}
     with pytest.raises(LifecycleError, match=r"\(allowed: reopen\)"):
         apply_transition(TicketState(S.RESOLVED, resolution=ResolutionType.FOLLOW_UP), Transition(A.START))
+
+
+# --- what a stored ticket keeps: moments, resolved_at, external_ref ------------------------------
+
+FOLLOW_UP = Transition(A.RESOLVE, resolution=ResolutionType.FOLLOW_UP)
+
+
+def test_a_change_is_dated_now_but_never_before_the_last_change() -> None:
+    """A clock behind the ticket's last change dates the change at that change, not before it."""
+    assert change_moment(T0, T0 + dt.timedelta(hours=1)) == T0 + dt.timedelta(hours=1)
+    assert change_moment(T0, T0 - dt.timedelta(hours=1)) == T0
+    behind = transition_lifecycle(
+        Lifecycle(TicketState(), T0), Transition(A.ACKNOWLEDGE), T0 - dt.timedelta(1)
+    )
+    assert behind == Lifecycle(TicketState(S.ACKNOWLEDGED), T0)
+
+
+def test_resolve_sets_resolved_at_and_reject_or_reopen_clear_it() -> None:
+    """``resolved_at`` is the resolve's moment while the ticket stays resolved."""
+    t1, t2, t3 = (T0 + dt.timedelta(hours=h) for h in (1, 2, 3))
+    resolved = transition_lifecycle(Lifecycle(TicketState(), T0), FOLLOW_UP, t1)
+    assert (resolved.state.status, resolved.changed_at, resolved.resolved_at) == (S.RESOLVED, t1, t1)
+    reopened = transition_lifecycle(resolved, Transition(A.REOPEN), t2)
+    assert (reopened.state.status, reopened.changed_at, reopened.resolved_at) == (S.OPEN, t2, None)
+    rejected = transition_lifecycle(reopened, Transition(A.REJECT, reason="ngoài phạm vi"), t3)
+    assert (rejected.state.status, rejected.resolved_at) == (S.REJECTED, None)
+    kept = Lifecycle(TicketState(S.ACKNOWLEDGED), T0, resolved_at=T0)  # as a store may hold it
+    assert transition_lifecycle(kept, Transition(A.START), t1).resolved_at == T0
+
+
+def test_the_external_reference_changes_only_when_a_transition_brings_one() -> None:
+    first = transition_lifecycle(
+        Lifecycle(TicketState(), T0), Transition(A.START, external_ref="VNEID-1"), T0
+    )
+    assert first.external_ref == "VNEID-1"
+    assert transition_lifecycle(first, FOLLOW_UP, T0).external_ref == "VNEID-1"
+    assert transition_lifecycle(
+        first, Transition(A.REJECT, reason="x", external_ref="VNEID-2"), T0
+    ).external_ref == ("VNEID-2")
+
+
+def test_a_forbidden_transition_changes_no_lifecycle() -> None:
+    with pytest.raises(LifecycleError, match="cannot reopen"):
+        transition_lifecycle(Lifecycle(TicketState(), T0), Transition(A.REOPEN), T0)
+
+
+@given(admin_trees().flatmap(ticket_histories))
+def test_a_history_folded_through_the_lifecycle_keeps_its_moments(history: TicketHistory) -> None:
+    """Replayed through ``transition_lifecycle``, a history ends in its own state, each change at
+    its event's moment, and ``resolved_at`` is the last resolve's moment exactly while resolved."""
+    lifecycle = Lifecycle(TicketState(), history.ticket.observed_at)
+    last_resolve = None
+    for event in history.events:
+        if event.transition is None:
+            continue
+        lifecycle = transition_lifecycle(lifecycle, event.transition, event.at, ticket_id=history.ticket.id)
+        assert lifecycle.changed_at == event.at
+        if event.transition.action is A.RESOLVE:
+            last_resolve = event.at
+    assert lifecycle.state == history.state
+    expected = last_resolve if history.state.status is S.RESOLVED else None
+    assert lifecycle.resolved_at == expected
 
 
 # --- histories -------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from digitransform.domain.teams import RoleCounts, Team, TeamRole, check_team
 from digitransform.domain.tickets import (
     MAX_DESCRIPTION,
     MAX_HOUSEHOLD_REF,
+    Lifecycle,
     LifecycleError,
     Ticket,
     TicketAction,
@@ -58,8 +59,10 @@ from digitransform.domain.tickets import (
     Transition,
     allowed_actions,
     apply_transition,
+    change_moment,
     household_ref_problem,
     is_blank,
+    transition_lifecycle,
 )
 from digitransform.domain.units import (
     AdminLevel,
@@ -95,6 +98,7 @@ __all__ = [
     "Household",
     "InternetAccess",
     "Label",
+    "Lifecycle",
     "LifecycleError",
     "Period",
     "PeriodKind",
@@ -118,6 +122,7 @@ __all__ = [
     "apply_transition",
     "ascii_fold",
     "calendar_problem",
+    "change_moment",
     "check_team",
     "household_ref_problem",
     "is_blank",
@@ -125,5 +130,6 @@ __all__ = [
     "local_date",
     "local_midnight",
     "periods_between",
+    "transition_lifecycle",
     "week_start",
 ]

@@ -21,6 +21,7 @@ from digitransform.domain.households import MAX_CODE
 __all__ = [
     "MAX_DESCRIPTION",
     "MAX_HOUSEHOLD_REF",
+    "Lifecycle",
     "LifecycleError",
     "Ticket",
     "TicketAction",
@@ -31,8 +32,10 @@ __all__ = [
     "Transition",
     "allowed_actions",
     "apply_transition",
+    "change_moment",
     "household_ref_problem",
     "is_blank",
+    "transition_lifecycle",
 ]
 
 MAX_DESCRIPTION = 2000
@@ -207,6 +210,44 @@ def apply_transition(
             TicketStatus.REJECTED, rejection_reason=reason, duplicate_of=transition.duplicate_of
         )
     return TicketState(target)
+
+
+@attrs.frozen(slots=True)
+class Lifecycle:
+    """A ticket's lifecycle as kept between changes: its state, when it last changed, when it was
+    resolved (while it stays resolved), and the reference an outside body gave it."""
+
+    state: TicketState
+    changed_at: dt.datetime
+    resolved_at: dt.datetime | None = None
+    external_ref: str | None = None
+
+
+def change_moment(changed_at: dt.datetime, moment: dt.datetime) -> dt.datetime:
+    """When a change wanted at ``moment`` is dated: then, but never before the ticket's last change
+    (``changed_at``), so a ticket's history stays in time order whatever the clocks said."""
+    return max(moment, changed_at)
+
+
+def transition_lifecycle(
+    current: Lifecycle, transition: Transition, now: dt.datetime, *, ticket_id: str | None = None
+) -> Lifecycle:
+    """The lifecycle after ``transition``, acted on at ``now``; :class:`LifecycleError` if forbidden.
+
+    The state is :func:`apply_transition`'s; the change is dated by :func:`change_moment`. A resolve
+    sets ``resolved_at`` to that moment, a reject or a reopen clears it, any other action keeps it.
+    The external reference changes only when the transition gives one.
+    """
+    after = apply_transition(current.state, transition, ticket_id=ticket_id)
+    at = change_moment(current.changed_at, now)
+    if after.status is TicketStatus.RESOLVED:
+        resolved_at: dt.datetime | None = at
+    elif after.status is TicketStatus.REJECTED or transition.action is TicketAction.REOPEN:
+        resolved_at = None
+    else:
+        resolved_at = current.resolved_at
+    external_ref = current.external_ref if transition.external_ref is None else transition.external_ref
+    return Lifecycle(after, at, resolved_at, external_ref)
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[dt.datetime], value: dt.datetime) -> None:

@@ -1,9 +1,10 @@
 """Every change to a ticket, each in ONE transaction: creation, transition, "me too" occurrence.
 
-This module is the only writer of ``tickets``, ``occurrences`` and
-``ticket_events``. Each mutation reads what it needs, asks the domain whether the change is allowed
-(:func:`~digitransform.domain.apply_transition`), writes the ticket row, and calls
-:func:`record_change` with the change as the library describes it
+This module is the only writer of ``tickets``, ``occurrences`` and ``ticket_events``. Each mutation
+reads what it needs, asks the domain what the change is (:func:`~digitransform.domain.transition_lifecycle`:
+whether it is allowed, the state after it, its moment, ``resolved_at``;
+:func:`~digitransform.domain.change_moment` for an occurrence), writes the ticket row as the domain
+says, and calls :func:`record_change` with the change as the library describes it
 (:class:`~digitransform.trends.TicketChange`: the moment, the state and people before and after).
 
 :func:`record_change` is the seam for everything that must move in step with a ticket: today it
@@ -34,7 +35,15 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from digitransform.domain import Ticket, TicketAction, TicketState, TicketStatus, Transition, apply_transition
+from digitransform.domain import (
+    Lifecycle,
+    Ticket,
+    TicketState,
+    TicketStatus,
+    Transition,
+    change_moment,
+    transition_lifecycle,
+)
 from digitransform.trends import DailyDelta, TicketChange, change_deltas
 from feedback_service.store.aggregate import add_deltas, savepoint
 from feedback_service.store.database import Database, insert_later, inserts_only
@@ -259,26 +268,18 @@ async def transition_ticket(
             raise TicketNotFound(ticket_id)
         if current.version != expected_version:
             raise VersionMismatch(ticket_id, current.version)
-        after = apply_transition(current.state, transition, ticket_id=ticket_id)
+        before = Lifecycle(current.state, current.changed_at, current.resolved_at, current.external_ref)
+        lifecycle = transition_lifecycle(before, transition, now, ticket_id=ticket_id)
+        after, at = lifecycle.state, lifecycle.changed_at
         if transition.duplicate_of is not None and ticket_by_id(conn, transition.duplicate_of, scope) is None:
             raise UnknownDuplicate(transition.duplicate_of)
-        at = max(now, current.changed_at)
-        if after.status is TicketStatus.RESOLVED:
-            resolved_at: dt.datetime | None = at
-        elif after.status is TicketStatus.REJECTED:
-            resolved_at = None
-        else:
-            resolved_at = None if transition.action is TicketAction.REOPEN else current.resolved_at
-        external_ref = (
-            transition.external_ref if transition.external_ref is not None else current.external_ref
-        )
         _update(
             conn,
             current,
             {
                 **state_values(after),
-                "external_ref": external_ref,
-                "resolved_at": resolved_at,
+                "external_ref": lifecycle.external_ref,
+                "resolved_at": lifecycle.resolved_at,
                 "updated_at": now,
                 "changed_at": at,
             },
@@ -308,8 +309,8 @@ async def transition_ticket(
         return _evolve(
             current,
             state=after,
-            external_ref=external_ref,
-            resolved_at=resolved_at,
+            external_ref=lifecycle.external_ref,
+            resolved_at=lifecycle.resolved_at,
             updated_at=now,
             changed_at=at,
         )
@@ -344,9 +345,8 @@ async def add_occurrence(
             content_hash=digest,
         )
         conn.execute(_INSERT_OCCURRENCE, attrs.asdict(stored))
-        # An occurrence counts when it was observed, but never before the ticket's last change,
-        # so the stored history stays in time order.
-        at = max(new.observed_at, current.changed_at)
+        # An occurrence counts when it was observed, dated as the domain dates every change.
+        at = change_moment(current.changed_at, new.observed_at)
         people = current.people_affected + new.people_affected
         _update(conn, current, {"people_affected": people, "updated_at": now, "changed_at": at})
         change = TicketChange(at, current.state, current.state, current.people_affected, people)
