@@ -37,7 +37,7 @@ def test_recorded_interventions_become_marks_within_scope(
             )
         finally:
             await context.db.dispose()
-        return [(m.title, m.on, m.units, m.categories) for m in found]
+        return [(m.what, m.started_on, m.units, m.categories) for m in found]
 
     expected = (
         "Ngày tập huấn dùng VNeID",

@@ -40,8 +40,8 @@ class InterventionMark:
     """An action officials took, to mark on the time axis: what, when, where and about which barriers."""
 
     id: str
-    title: str
-    on: dt.date
+    what: str
+    started_on: dt.date
     units: frozenset[str] = frozenset()
     categories: frozenset[Barrier] = frozenset()
 
@@ -124,5 +124,5 @@ class HistoryFigures:
         return [
             m
             for m in self.marks
-            if first <= m.on <= last and sees_intervention(scope, self.tree, sorted(m.units))
+            if first <= m.started_on <= last and sees_intervention(scope, self.tree, sorted(m.units))
         ]

@@ -58,8 +58,8 @@ class ServiceFigures:
         return tuple(
             InterventionMark(
                 id=i.id,
-                title=i.what,
-                on=i.started_on,
+                what=i.what,
+                started_on=i.started_on,
                 units=frozenset(i.units),
                 categories=frozenset(i.categories),
             )

@@ -155,9 +155,9 @@ async def build_unit_page(
     series = fold_series(every, TOP_BARRIERS, OTHER, text("other_barriers", lang))
     time_marks = []
     for m in marks:
-        position = mark_position(trend, m.on)
+        position = mark_position(trend, m.started_on)
         if position is not None:
-            time_marks.append(TimeMark(position, f"{fmt.date(m.on)}: {m.title}", m.id))
+            time_marks.append(TimeMark(position, f"{fmt.date(m.started_on)}: {m.what}", m.id))
     window = f"{fmt.date(filters.first)} – {fmt.date(filters.last)}"
     total_svg = line_chart(
         chart_id="total-chart",
