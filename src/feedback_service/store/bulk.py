@@ -2,10 +2,10 @@
 
 The writer thread shares the GIL with the event loop. Python's ``sqlite3`` releases the GIL around
 every ``sqlite3_step``, and an ``executemany`` steps once per row: each row of a group's tickets,
-categories, history entries and aggregate rows was a release of the GIL and a wait to take it back
-from an event loop busy with requests (up to the interpreter's switch interval, 5 ms, each time).
-The writer then spent most of its time waiting for the GIL instead of writing, and its groups
-stayed small. A multi-row ``VALUES`` is one step for the whole chunk, so a group costs a handful of
+history entries and aggregate rows was a release of the GIL and a wait to take it back from an
+event loop busy with requests. Under intake load the writer spent a third of its time in
+``executemany`` while holding the GIL for a small part of that (docs/performance.md).
+A multi-row ``VALUES`` is one step for the whole chunk, so a group costs a handful of
 hand-offs whatever its size, and the rows' parameters go through plain per-column converters
 instead of SQLAlchemy's execution machinery.
 

@@ -317,7 +317,8 @@ def inserts_only(work: Work[T]) -> Work[T]:
 
 def insert_later(conn: sa.Connection, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` with ``statement`` before the transaction's next write that may read, at the latest
-    at its end: the rows of a group's creations go in one ``executemany`` per table, in the order the
+    at its end: the rows of a group's creations go in one statement per table (on SQLite a few
+    multi-row statements, :mod:`~feedback_service.store.bulk`; elsewhere an ``executemany``), in the order the
     statements were first used (so a parent table's rows come before its children's)."""
     pending: dict[sa.Insert, list[dict[str, Any]]] = conn.info.setdefault(_LATER, {})
     pending.setdefault(statement, []).extend(rows)
