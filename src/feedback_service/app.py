@@ -190,5 +190,5 @@ def app_from_env() -> Litestar:
     """The app configured from ``FEEDBACK_*`` environment variables (for uvicorn's ``--factory``),
     logging JSON lines to stderr."""
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     return create_app(settings)

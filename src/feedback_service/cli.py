@@ -280,8 +280,13 @@ def _demo(args: argparse.Namespace) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     database_url = f"sqlite:///{path.resolve()}"
+    given = Settings.from_env()
     settings = attrs.evolve(
-        Settings.from_env(), database_url=database_url, units=args.units or Settings.from_env().units
+        given,
+        database_url=database_url,
+        units=args.units or given.units,
+        # Someone at a terminal reads the demo's log: a line of text per request, unless asked.
+        log_format=given.log_format if "FEEDBACK_LOG_FORMAT" in os.environ else "text",
     )
     tree = _tree(settings)
     sock = None if args.no_serve else bind(args.host, args.port)

@@ -33,8 +33,10 @@ from litestar.types import Scope
 
 __all__ = [
     "ACCESS",
+    "FORMATTERS",
     "JsonFormatter",
     "RequestLog",
+    "TextFormatter",
     "configure_logging",
     "current",
     "enter",
@@ -164,12 +166,49 @@ class JsonFormatter(logging.Formatter):
         return _ENCODER.encode(data)  # what json.dumps(data, ensure_ascii=False, default=str) makes anew
 
 
-def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> logging.Handler:
-    """Send the service's logs (``feedback_service.*``) to ``stream`` (stderr) as JSON lines."""
+class TextFormatter(logging.Formatter):
+    """A record as a line for a person at a terminal (``FEEDBACK_LOG_FORMAT=text``, what ``demo``
+    uses): local time, level, then a request's method, route, status and duration, or the logger and
+    message; the other fields as ``key=value``. The same fields as :class:`JsonFormatter`, so it holds
+    no more than the JSON line does::
+
+        14:02:07 info    GET /api/v1/tickets/{ticket_id} 200 3.1 ms token_id=tok_3f9a0c1b2d4e
+    """
+
+    _SHOWN = frozenset({"method", "route", "status", "duration_ms", "request_id"})
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = dt.datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        fields = getattr(record, "fields", None)
+        fields = fields if isinstance(fields, dict) else {}
+        if record.name == ACCESS.name and "method" in fields:
+            what = (
+                f"{fields['method']} {fields.get('route') or '(no route)'} {fields.get('status')} "
+                f"{fields.get('duration_ms')} ms"
+            )
+        else:
+            what = f"{record.name}: {record.getMessage()}"
+        rest = " ".join(f"{k}={v}" for k, v in fields.items() if k not in self._SHOWN and v is not None)
+        line = f"{moment} {record.levelname.lower():<7} {what}" + (f" {rest}" if rest else "")
+        if record.exc_info and record.exc_info[0] is not None:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+FORMATTERS: dict[str, type[logging.Formatter]] = {"json": JsonFormatter, "text": TextFormatter}
+"""``FEEDBACK_LOG_FORMAT``'s choices: JSON lines for a log collector (the default), text for a person."""
+
+
+def configure_logging(
+    level: str = "INFO", stream: IO[str] | None = None, log_format: str = "json"
+) -> logging.Handler:
+    """Send the service's logs (``feedback_service.*``) to ``stream`` (stderr), as JSON lines or as
+    text (:data:`FORMATTERS`)."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(FORMATTERS[log_format]())
     logger = logging.getLogger("feedback_service")
-    for old in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+    ours = tuple(FORMATTERS.values())
+    for old in [h for h in logger.handlers if isinstance(h.formatter, ours)]:
         logger.removeHandler(old)
     logger.addHandler(handler)
     logger.setLevel(level.upper())

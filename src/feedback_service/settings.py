@@ -67,6 +67,9 @@ class Settings:
     log_level: str = "info"
     """``FEEDBACK_LOG_LEVEL``: debug, info (one line per request), warning (refusals and errors
     only) or error."""
+    log_format: str = "json"
+    """``FEEDBACK_LOG_FORMAT``: json (one JSON object per line, for a log collector) or text (a line
+    for a person at a terminal; ``demo`` uses it unless this is set)."""
     metrics_address: str | None = None
     """``FEEDBACK_METRICS_ADDRESS``: ``host:port`` where ``serve`` also exposes ``/metrics`` without a
     token, for a Prometheus on an internal network (unset: only ``/metrics`` with an admin token)."""
@@ -109,6 +112,7 @@ class Settings:
             pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
             trusted_proxies=_addresses(env, "TRUSTED_PROXIES"),
             log_level=_choice(env, "LOG_LEVEL", defaults.log_level, ("debug", "info", "warning", "error")),
+            log_format=_choice(env, "LOG_FORMAT", defaults.log_format, ("json", "text")),
             metrics_address=_host_port(env, "METRICS_ADDRESS"),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace),
             retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days, minimum=0),
@@ -141,6 +145,7 @@ class Settings:
             "FEEDBACK_POOL_SIZE": str(self.pool_size),
             "FEEDBACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "FEEDBACK_LOG_LEVEL": self.log_level,
+            "FEEDBACK_LOG_FORMAT": self.log_format,
             "FEEDBACK_METRICS_ADDRESS": self.metrics_address or "",
             "FEEDBACK_SHUTDOWN_GRACE_SECONDS": str(self.shutdown_grace),
             "FEEDBACK_RETENTION_DAYS": str(self.retention_days),

@@ -131,3 +131,59 @@ def test_no_secret_or_citizen_text_is_logged(api: Api, logged: io.StringIO) -> N
     secrets = [*api.tokens.values(), issued["token"], cookie, description, household, '"consent"']
     assert [s for s in secrets if s in text] == []
     assert [s for s in (description.split()[-1], household[3:]) if s in text] == []
+
+
+@pytest.fixture
+def logged_as_text() -> Iterator[io.StringIO]:
+    """What the service logs while the test runs, as ``FEEDBACK_LOG_FORMAT=text`` writes it."""
+    stream = io.StringIO()
+    logger = logging.getLogger("feedback_service")
+    level, propagate = logger.level, logger.propagate
+    handler = configure_logging("info", stream, log_format="text")
+    yield stream
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate
+
+
+def test_text_lines_for_a_person_hold_no_more_than_the_json(api: Api, logged_as_text: io.StringIO) -> None:
+    """``FEEDBACK_LOG_FORMAT=text`` (the demo's): a line per request with local time, level, method,
+    route template, status, duration and the other fields as key=value; no token, household
+    reference, description or ticket id in it, as in the JSON lines."""
+    description = f"Ông Tư quên mật khẩu VNeID {uuid.uuid4().hex[:8]}"
+    household = f"hh-{uuid.uuid4().hex[:10]}"
+    ticket = ticket_body(description=description, household_ref=household)
+    api.post("/tickets", ticket)
+    api.get(f"/tickets/{ticket['id']}", who="team")
+    api.post("/tickets", {**ticket, "people_affected": 5})  # a conflict: a refused write
+    api.get("/tickets", who=f"fs_{uuid.uuid4().hex}")  # an unknown token
+    clock = r"\d\d:\d\d:\d\d"
+    *_, security, _ = logged_as_text.getvalue().splitlines()
+    assert re.match(rf"{clock} warning feedback_service.security: authentication failed: ", security)
+    lines = [line for line in logged_as_text.getvalue().splitlines() if line != security]
+    created, read, conflict, unknown = lines
+    team = re.escape(api.token_ids["team"])
+    assert re.fullmatch(rf"{clock} info    POST /api/v1/tickets 201 [\d.]+ ms token_id={team}", created)
+    assert re.fullmatch(
+        rf"{clock} info    GET /api/v1/tickets/\{{ticket_id\}} 200 [\d.]+ ms token_id={team}", read
+    )
+    assert re.fullmatch(
+        rf"{clock} warning POST /api/v1/tickets 409 [\d.]+ ms token_id={team} problem=id-conflict", conflict
+    )
+    assert re.fullmatch(
+        rf"{clock} warning GET /api/v1/tickets 401 [\d.]+ ms problem=unauthorized reason=unknown", unknown
+    )
+    text = logged_as_text.getvalue()
+    secrets = [*api.tokens.values(), description, household, ticket["id"]]
+    assert [s for s in secrets if s in text] == []
+
+
+def test_the_log_format_is_one_of_two() -> None:
+    """FEEDBACK_LOG_FORMAT is json (the default) or text; anything else is refused by name."""
+    from feedback_service.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).log_format == "json"
+    assert Settings.from_env({"FEEDBACK_LOG_FORMAT": "text"}).log_format == "text"
+    assert Settings.from_env(Settings(log_format="text").to_env()).log_format == "text"
+    with pytest.raises(SettingsError, match="FEEDBACK_LOG_FORMAT"):
+        Settings.from_env({"FEEDBACK_LOG_FORMAT": "xml"})
