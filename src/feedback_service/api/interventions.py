@@ -3,7 +3,7 @@
 Officials only. An official records interventions within their own scope (a commune official in
 their commune and its villages); the list and each intervention are visible to the officials whose
 scope they touch. ``/{id}/effect`` is descriptive evidence (a difference in differences against
-the rest of the province, :mod:`feedback_service.interventions.effect`), labelled as such.
+the rest of the province, :mod:`digitransform.trends.effect`), labelled as such.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An official's action, as recorded: what was done, where, about which barriers, and when.
 
-Interventions are stored so their effect can be looked at later
-(:mod:`feedback_service.interventions.effect`). Like tickets, they hold no names: the recorder is
-a token id, never a person.
+Interventions are stored so their effect can be looked at later (:mod:`digitransform.trends.effect`
+compares, :mod:`feedback_service.interventions.effect` reads). Like tickets, they hold no names: the
+recorder is a token id, never a person.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The API's ``/api/v1/interventions`` (:mod:`feedback_service.api.interventions`), the dashboard's marks
 on the time axis (:mod:`feedback_service.dashboard.service_figures`) and the demo call these. Who
 sees an intervention is :mod:`feedback_service.auth.scope`'s rule (every unit it touches counts);
-its effect is :mod:`feedback_service.interventions.effect`'s comparison, over the part of its units
-the caller's scope holds.
+its effect is the library's comparison (:mod:`digitransform.trends.effect`) of the figures
+:mod:`feedback_service.interventions.effect` reads, over the part of its units the caller's scope holds.
 """
 
 from __future__ import annotations
