@@ -51,6 +51,7 @@ CHECKS = ("households", "adults", "adult_smartphone", "over15", "over15_internet
 
 def dataset(households: int, seed: int) -> Path:
     """The directory with ``units.csv`` and ``households.jsonl``, generated on first use."""
+    generate_demo: Callable[..., Any] | None
     try:
         from digitransform.demo import generate_demo
     except ImportError:  # the demo generator is not there: use the bench's own

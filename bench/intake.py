@@ -209,15 +209,15 @@ def measure(
         _wait_until_up(f"http://{HOST}:{service_port}/api/v1/ready", service)
         if before is not None:
             _wait_until_up(f"http://{HOST}:{before_port}/api/v1/ready", before)
-            ticket = {"mode": "ticket", "path": "/api/v1/tickets", "token": before_token}
+            ticket: dict[str, Any] = {"mode": "ticket", "path": "/api/v1/tickets", "token": before_token}
             warmup_before = _wrk(args, before_port, seconds=2, connections=16, **ticket)
         ticket_id = _post_ticket(service_port, token)
         read_path = f"/api/v1/tickets/{ticket_id}"
-        warm = {"seconds": 2, "connections": 16}
+        warm: dict[str, Any] = {"seconds": 2, "connections": 16}
         warmup = [
-            _wrk(args, echo_port, mode="ticket", path="/echo", **warm),  # type: ignore[arg-type]
-            _wrk(args, service_port, mode="ticket", path="/api/v1/tickets", token=token, **warm),  # type: ignore[arg-type]
-            _wrk(args, service_port, mode="get", path=read_path, token=token, **warm),  # type: ignore[arg-type]
+            _wrk(args, echo_port, mode="ticket", path="/echo", **warm),
+            _wrk(args, service_port, mode="ticket", path="/api/v1/tickets", token=token, **warm),
+            _wrk(args, service_port, mode="get", path=read_path, token=token, **warm),
         ]
         for number in range(1, args.rounds + 1):
             runs = {
