@@ -16,9 +16,9 @@ path checks): docs/performance.md measured those layers at about a third of a re
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -50,7 +50,7 @@ class RequestObserver:
             if key == _REQUEST_ID or key.lower() == _REQUEST_ID:
                 given = value.decode("latin-1")
                 break
-        request_id = given if given is not None and _ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given if given is not None and _ID.fullmatch(given) else os.urandom(16).hex()
         stamp = (_REQUEST_ID, request_id.encode("ascii"))
         entry = logs.RequestLog(request_id)
         token = logs.enter(entry)
