@@ -161,7 +161,7 @@ class Api:
 
 _ISSUED: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 """Tokens by database URL: issuing seven tokens for every test would dominate the suite's time."""
-_KEEP = frozenset({"alembic_version", "teams", "tokens"})
+_KEEP = frozenset({"alembic_version", "teams", "tokens", "access_version"})
 
 
 async def clear_store(db: Database) -> None:

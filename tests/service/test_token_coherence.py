@@ -1,8 +1,9 @@
 """A revoked token is refused on its very next request, whoever revoked it: no copy outlives a commit.
 
 The token check is ``Database.lookup``: on SQLite a prepared statement on the event loop thread's own
-connection, whose row a worker may answer again only while ``PRAGMA data_version`` (read first, on
-every check) says no connection of any process committed since; on PostgreSQL it reads every time.
+connection, whose row a worker may answer again only while ``access_version`` (read first, on every
+check; moved by triggers with every change to tokens, teams and failure counts, by any connection of
+any process) stands; on PostgreSQL it reads every time.
 These tests revoke through another engine and through another process, on both stores, and check the
 very next request; they check that the memo answers without the select while nothing changed and reads
 again after another process's commit; and that a read that finds SQLite locked waits elsewhere instead
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from service_api import Api, small_tree, ticket_body
 
@@ -108,7 +110,8 @@ def test_a_lookup_sees_every_commit_of_another_connection(api: Api, store_url: s
 
 def test_an_unchanged_lookup_reads_again_after_another_process_commits(api: Api, store_url: str) -> None:
     """The memo of an ``unchanged`` lookup: on SQLite, the same row without running the select while
-    nothing was committed (only ``PRAGMA data_version`` runs), and the new row on the very next lookup
+    nothing changed (only the version's select runs, even after a ticket was committed), and the new
+    row on the very next lookup
     after a commit by another process (the plain ``sqlite3`` module, nothing of ours); on PostgreSQL,
     the new row too."""
     by_id = Lookup(sa.select(tokens.c.label).where(tokens.c.id == sa.bindparam("token_id")), unchanged=True)
@@ -134,7 +137,11 @@ def test_an_unchanged_lookup_reads_again_after_another_process_commits(api: Api,
                 raw.set_trace_callback(None)
 
         assert api.call(traced_read) is None
-        assert statements == ["PRAGMA data_version"]
+        assert statements == [_VERSION]
+        api.create()  # a ticket's commit changes nothing a token check reads
+        statements.clear()
+        assert api.call(traced_read) is None
+        assert statements == [_VERSION]
     for label in ("first", "second"):
         changed = subprocess.run(
             [sys.executable, "-c", _RELABEL, store_url, token.id, label],
@@ -146,6 +153,8 @@ def test_an_unchanged_lookup_reads_again_after_another_process_commits(api: Api,
         assert api.call(read) == label
         assert api.call(read) == label
 
+
+_VERSION = "SELECT version FROM access_version WHERE id = 1"
 
 _RELABEL = """
 import sys, sqlalchemy as sa
@@ -244,3 +253,45 @@ def test_a_locked_sqlite_file_makes_the_lookup_wait_off_the_event_loop(tmp_path:
     waiting, label = asyncio.run(run())
     assert waiting
     assert label == "b"
+
+
+def test_every_change_a_check_reads_moves_the_access_version(api: Api) -> None:
+    """The triggers of migration 0008: a token's insert, relabel and revocation, a team's commune, a
+    failure counted and cleared each move ``access_version`` (so a memo of a check is dropped); a phone's
+    sync time (``last_synced_at``) and a ticket do not."""
+    token = _fresh_team_token(api)
+    db = api.ctx.db
+
+    async def version() -> int:
+        async with db.reading() as conn:
+            return int((await conn.execute(sa.text("SELECT version FROM access_version"))).scalar_one())
+
+    def after(statement: str, **params: object) -> int:
+        async def change() -> int:
+            await db.write(lambda conn: conn.execute(sa.text(statement), params))
+            return await version()
+
+        return api.call(change)
+
+    start = api.call(version)
+    moves = [
+        after("UPDATE tokens SET label = 'x' WHERE id = :i", i=token.id),
+        after("UPDATE tokens SET revoked_at = created_at WHERE id = :i", i=token.id),
+        after("UPDATE teams SET commune = commune WHERE id = 'T-c1-a'"),
+        after("INSERT INTO auth_failures VALUES ('addr:x', 1, 1)"),
+        after("UPDATE auth_failures SET failures = 2"),
+        after("DELETE FROM auth_failures"),
+    ]
+    assert all(b > a for a, b in zip([start, *moves], moves, strict=False))
+    still = moves[-1]
+    assert after("UPDATE tokens SET last_synced_at = created_at WHERE id = :i", i=token.id) == still
+    api.create()
+    assert api.call(version) == still
+
+
+def test_an_unchanged_lookup_may_read_only_what_the_version_follows() -> None:
+    """A memo of a read of tickets would outlive a ticket's change: such a lookup cannot be made."""
+    from feedback_service.store.tables import tickets
+
+    with pytest.raises(ValueError, match="tickets"):
+        Lookup(sa.select(tickets.c.status).where(tickets.c.id == sa.bindparam("i")), unchanged=True)

@@ -155,6 +155,8 @@ def _dump(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     for table in metadata.sorted_tables:
         columns = [c for c in table.columns if not (table.name == "ticket_events" and c.name == "id")]
+        if table.name == "access_version":  # a count of changes, not data: only its one row must be there
+            columns = [table.c.id]
         rows = conn.execute(sa.select(*columns)).all()
         out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
@@ -212,7 +214,8 @@ def _expected(head: dict[str, list[tuple[Any, ...]]], revision_tables: dict[str,
     for table in metadata.sorted_tables:
         columns = [c for c in table.columns if not (table.name == "ticket_events" and c.name == "id")]
         if table.name not in revision_tables:
-            out[table.name] = head[table.name] if table.name in DERIVED else []
+            derived = table.name in DERIVED or table.name == "access_version"  # its row comes with it
+            out[table.name] = head[table.name] if derived else []
             continue
         known = revision_tables[table.name]
         rows = [

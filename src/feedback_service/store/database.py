@@ -25,9 +25,9 @@ each waiting for a busy event loop (docs/performance.md measured the token check
 bare statement). WAL readers never wait for the writer; the rare wait (recovery of a WAL another
 process left) is capped at :data:`LOCAL_BUSY_TIMEOUT_MS`, after which the read goes through the
 pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: a lookup
-marked ``unchanged`` (the token check) may answer the row it read before only while ``PRAGMA
-data_version`` says no connection of any process committed since, so a revoked token is refused on
-its very next request.
+marked ``unchanged`` (the token check) may answer the row it read before only while the
+``access_version`` row (moved by triggers with every change to tokens, teams and failure counts, by
+any process) stands, so a revoked token is refused on its very next request.
 
 The Python ``sqlite3`` driver (and ``aiosqlite`` on top of it) starts transactions itself and only
 before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlchemy's SQLite docs,
@@ -48,10 +48,12 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import util as sql_util
 
 from feedback_service.metrics import watch_pool
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
 from feedback_service.store.bulk import MultiRow
+from feedback_service.store.tables import ACCESS_TABLES
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
 __all__ = [
@@ -102,13 +104,20 @@ class Lookup:
     strings or numbers compared with ``=`` (no ``IN``, no bind processing).
 
     With ``unchanged=True`` (the token check) a row may be answered again from the thread's memo
-    while the database has not changed since it was read: on SQLite ``PRAGMA data_version`` on the
-    same connection, which moves with every commit of any other connection, in this process or any
-    other (the writer's included), is read first on every such lookup. No timer: the first lookup
-    after any commit anywhere reads the database again. On PostgreSQL the lookup always runs.
+    while what it reads has not changed since: the statement may read only the tables that
+    :data:`~feedback_service.store.tables.access_version` follows, and on SQLite that version (one
+    row, moved by triggers in the transaction of any change to those tables, by any connection of any
+    process) is read first on every such lookup. No timer: the first lookup after a change reads the
+    database again; a commit of tickets leaves the memo as it is. On PostgreSQL the lookup always runs.
     """
 
     def __init__(self, statement: sa.Select[Any], *, unchanged: bool = False) -> None:
+        if unchanged:
+            read = {t.name for t in sql_util.find_tables(statement, include_crud=True)}
+            if not read <= ACCESS_TABLES:
+                raise ValueError(
+                    f"an unchanged lookup may read only {sorted(ACCESS_TABLES)}: not {sorted(read)}"
+                )
         self.statement = statement
         self.unchanged = unchanged
         self._compiled: dict[str, tuple[str, tuple[str, ...], list[Any], list[Any]]] = {}
@@ -125,6 +134,7 @@ class Lookup:
         return known
 
 
+_ACCESS_VERSION = "SELECT version FROM access_version WHERE id = 1"
 MEMO_ROWS = 4096
 """Rows a thread's memo of unchanged lookups holds at most (then it starts again empty)."""
 _MISSING = object()
@@ -168,7 +178,8 @@ class LocalReads:
 
     def lookup(self, lookup: Lookup, params: dict[str, Any]) -> LookupRow | None:
         """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic);
-        for an ``unchanged`` lookup, the row read before if no commit happened since."""
+        for an ``unchanged`` lookup, the row read before if ``access_version`` stands (no row there,
+        as after a hand-made restore, and nothing is remembered)."""
         conn = self._connection()
         if conn.in_transaction():  # a lookup from inside run() on this thread would not see its snapshot
             raise RuntimeError("Database.lookup inside Database.read on the same thread")
@@ -179,7 +190,9 @@ class LocalReads:
             return _row(_fetch(raw, sql, values), processors, columns)
         # The version first: a commit after it and before the select may leave a newer row in the memo
         # under the older version, never an older row under the newer one.
-        version = _fetch(raw, "PRAGMA data_version", [])
+        version = _fetch(raw, _ACCESS_VERSION, [])
+        if version is None:
+            return _row(_fetch(raw, sql, values), processors, columns)
         memo: dict[tuple[Any, ...], LookupRow | None] = self._local.memo
         if version != self._local.version:
             memo.clear()
@@ -268,7 +281,7 @@ class Database:
         """The one row ``lookup`` selects with ``params``, or ``None``; as of the latest commit.
 
         On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`;
-        an ``unchanged`` lookup answers its memo while ``PRAGMA data_version`` has not moved),
+        an ``unchanged`` lookup answers its memo while ``access_version`` has not moved),
         falling back to a pooled reader if SQLite's lock is held; on PostgreSQL, on a pooled
         connection in autocommit (one statement needs no transaction around it).
         """

@@ -21,11 +21,13 @@ import sqlalchemy as sa
 from feedback_service.store.types import UtcDateTime
 
 __all__ = [
+    "ACCESS_TABLES",
     "COUNTS",
     "KEYS",
     "KEY_LENGTH",
     "UNIT",
     "UUID",
+    "access_version",
     "auth_failures",
     "dashboard_sessions",
     "enrollments",
@@ -196,6 +198,21 @@ auth_failures = sa.Table(
     sa.Column("failures", sa.Integer(), nullable=False),
 )
 """Created by migration 0005; ``window_start`` in Unix seconds."""
+
+access_version = sa.Table(
+    "access_version",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+)
+"""One row (``id`` 1) whose ``version`` moves with every change to what a token check reads: triggers
+on :data:`ACCESS_TABLES` (migration 0008) add one to it in the changing transaction, whoever changes
+them (a worker, another host, the CLI, plain SQL). So a worker may answer a token check it made again
+exactly while the version stands (:class:`feedback_service.store.database.Lookup`)."""
+
+ACCESS_TABLES = frozenset({"tokens", "teams", "auth_failures"})
+"""The tables :data:`access_version` follows: a token, its team's commune, the failure counts (only
+``tokens.last_synced_at`` changes without moving it: no check reads it)."""
 
 interventions = sa.Table(
     "interventions",
