@@ -11,7 +11,6 @@ from digitransform.demo import demo_units
 from digitransform.domain import AdminTree
 from digitransform.formats import load_tree
 from feedback_service.auth.throttle import Throttle
-from feedback_service.auth.tokens import TokenCache
 from feedback_service.settings import DEMO_UNITS, Settings
 from feedback_service.store.database import Database, open_database
 from feedback_service.store.tables import UNIT
@@ -47,7 +46,6 @@ class ServiceContext:
     settings: Settings
     db: Database
     tree: AdminTree
-    tokens: TokenCache
     throttle: Throttle = attrs.field(factory=Throttle)
 
     @classmethod
@@ -57,7 +55,6 @@ class ServiceContext:
             settings=settings,
             db=open_database(settings.database_url, pool_size=settings.pool_size),
             tree=tree if tree is not None else load_units(settings),
-            tokens=TokenCache(settings.token_cache_seconds),
             throttle=Throttle(settings.auth_failure_limit, settings.auth_failure_window),
         )
 

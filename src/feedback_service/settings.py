@@ -55,9 +55,6 @@ class Settings:
     migrate_on_start: bool = True
     """``FEEDBACK_MIGRATE_ON_START``: run migrations when the app starts. ``serve`` migrates once
     before starting workers and sets this off for them."""
-    token_cache_seconds: float = 0.0
-    """``FEEDBACK_TOKEN_CACHE_SECONDS``: how long a worker may trust a token it checked (0: ask the
-    database each request, so a revocation takes effect at once)."""
     pool_size: int = 8
     """``FEEDBACK_POOL_SIZE``: database connections per worker."""
     trusted_proxies: tuple[str, ...] = ()
@@ -108,7 +105,6 @@ class Settings:
             page_size=_int(env, "PAGE_SIZE", defaults.page_size, minimum=1),
             max_page_size=_int(env, "MAX_PAGE_SIZE", defaults.max_page_size, minimum=1),
             migrate_on_start=_bool(env, "MIGRATE_ON_START", defaults.migrate_on_start),
-            token_cache_seconds=_float(env, "TOKEN_CACHE_SECONDS", defaults.token_cache_seconds),
             pool_size=_int(env, "POOL_SIZE", defaults.pool_size, minimum=1),
             trusted_proxies=_addresses(env, "TRUSTED_PROXIES"),
             log_level=_choice(env, "LOG_LEVEL", defaults.log_level, ("debug", "info", "warning", "error")),
@@ -141,7 +137,6 @@ class Settings:
             "FEEDBACK_PAGE_SIZE": str(self.page_size),
             "FEEDBACK_MAX_PAGE_SIZE": str(self.max_page_size),
             "FEEDBACK_MIGRATE_ON_START": "1" if self.migrate_on_start else "0",
-            "FEEDBACK_TOKEN_CACHE_SECONDS": str(self.token_cache_seconds),
             "FEEDBACK_POOL_SIZE": str(self.pool_size),
             "FEEDBACK_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "FEEDBACK_LOG_LEVEL": self.log_level,

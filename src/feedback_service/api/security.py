@@ -54,7 +54,7 @@ async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[Ser
         raise ProblemError(
             401, "unauthorized", "the Authorization header must be Bearer <token>", headers=_CHALLENGE
         )
-    check = await check_secret(ctx.db, secret.strip(), ctx.tokens, guard)
+    check = await check_secret(ctx.db, secret.strip(), guard)
     if check.retry_after is not None:
         ctx.throttle.refused(guard, "api", check.retry_after)
         logs.refuse("throttled")

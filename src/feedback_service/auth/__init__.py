@@ -5,7 +5,6 @@ from __future__ import annotations
 from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.tokens import (
     IssuedToken,
-    TokenCache,
     TokenRequestError,
     authenticate_secret,
     hash_secret,
@@ -16,7 +15,6 @@ __all__ = [
     "IssuedToken",
     "Principal",
     "Role",
-    "TokenCache",
     "TokenRequestError",
     "authenticate_secret",
     "hash_secret",

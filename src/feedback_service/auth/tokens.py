@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import time
 
 import attrs
 import sqlalchemy as sa
@@ -25,7 +24,6 @@ from feedback_service.store.tokens import ensure_team, find_token, find_token_wi
 
 __all__ = [
     "IssuedToken",
-    "TokenCache",
     "TokenCheck",
     "TokenRequestError",
     "authenticate_secret",
@@ -127,33 +125,6 @@ def _principal(
     return Principal("", role)
 
 
-@attrs.define
-class TokenCache:
-    """Recently checked tokens, trusted for ``seconds`` (0 disables the cache).
-
-    Checking a token is a database read per request; a short cache takes it off the hot path at the
-    price of a revocation taking up to ``seconds`` to reach this worker.
-    """
-
-    seconds: float
-    _entries: dict[str, tuple[float, TokenCheck]] = attrs.field(factory=dict)
-
-    def get(self, secret_hash: str) -> TokenCheck | None:
-        if self.seconds <= 0:
-            return None
-        entry = self._entries.get(secret_hash)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, secret_hash: str, check: TokenCheck) -> None:
-        if self.seconds <= 0:
-            return
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[secret_hash] = (time.monotonic() + self.seconds, check)
-
-
 @attrs.frozen
 class TokenCheck:
     """What checking a bearer token found: the principal, or why there is none."""
@@ -166,35 +137,30 @@ class TokenCheck:
     """For ``throttled``: the seconds until the next attempt may be checked."""
 
 
-async def check_secret(
-    db: Database, secret: str, cache: TokenCache, guard: Guard | None = None
-) -> TokenCheck:
+async def check_secret(db: Database, secret: str, guard: Guard | None = None) -> TokenCheck:
     """Check a bearer token; counted in ``feedback_token_checks_total`` by outcome.
 
-    With a ``guard`` (:mod:`feedback_service.auth.throttle`), a token the cache does not vouch for is
-    accepted or refused only if its address and prefix are under the failure limit (read in the
-    token's own statement); over it, the answer is ``throttled`` whatever the token.
+    The token is read as of the latest change to tokens (on SQLite a worker answers a check it made
+    again while ``access_version`` stands: :class:`~feedback_service.store.database.Lookup`), so a
+    revocation by any worker, host or process is refused on the very next request; nothing is trusted
+    for a time. With a ``guard`` (:mod:`feedback_service.auth.throttle`), a token is accepted or
+    refused only if its address and prefix are under the failure limit (read in the token's own
+    statement); over it, the answer is ``throttled`` whatever the token.
     """
-    check = await _check(db, secret, cache, guard)
+    check = await _check(db, secret, guard)
     token_checked(check.outcome)
     if check.principal is not None:
         logs.identify(check.principal.token_id)
     return check
 
 
-async def _check(db: Database, secret: str, cache: TokenCache, guard: Guard | None) -> TokenCheck:
+async def _check(db: Database, secret: str, guard: Guard | None) -> TokenCheck:
     if not secret.startswith(PREFIX) or len(secret) > 200:
         wait = None if guard is None else await guard.wait(db)
         return TokenCheck(None, "malformed") if wait is None else TokenCheck(None, "throttled", wait)
     digest = hash_secret(secret)
-    cached = cache.get(digest)
-    if cached is not None and (cached.principal is not None or guard is None):
-        return cached
     if guard is None:
         record = await find_token(db, digest)
-    elif cached is not None:  # a refusal the cache remembers: still under the limit?
-        wait = await guard.wait(db)
-        return cached if wait is None else TokenCheck(None, "throttled", wait)
     else:
         # The token and its keys' failure limit in one statement (one round trip on PostgreSQL);
         # an unknown token has no row to carry the limit, so the limit is read on its own then.
@@ -209,16 +175,13 @@ async def _check(db: Database, secret: str, cache: TokenCache, guard: Guard | No
         if wait is not None:
             return TokenCheck(None, "throttled", wait)
     if record is None:
-        check = TokenCheck(None, "unknown")
-    elif record.revoked_at is not None:
-        check = TokenCheck(None, "revoked")
-    else:
-        principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
-        check = TokenCheck(principal, "valid")
-    cache.put(digest, check)
-    return check
+        return TokenCheck(None, "unknown")
+    if record.revoked_at is not None:
+        return TokenCheck(None, "revoked")
+    principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
+    return TokenCheck(principal, "valid")
 
 
-async def authenticate_secret(db: Database, secret: str, cache: TokenCache) -> Principal | None:
+async def authenticate_secret(db: Database, secret: str) -> Principal | None:
     """The principal behind a bearer token, or ``None`` if it is unknown or revoked."""
-    return (await check_secret(db, secret, cache)).principal
+    return (await check_secret(db, secret)).principal

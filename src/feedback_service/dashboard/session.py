@@ -91,7 +91,7 @@ async def sign_in(ctx: ServiceContext, secret: str, client: str | None = None) -
     token, or once ``client`` (an address) or the token's prefix failed too often
     (:mod:`feedback_service.auth.throttle`). Each unknown or revoked token counts and is logged."""
     guard = ctx.throttle.guard(client, secret.strip(), ctx.now())
-    check = await check_secret(ctx.db, secret.strip(), ctx.tokens, guard)
+    check = await check_secret(ctx.db, secret.strip(), guard)
     if check.retry_after is not None:
         ctx.throttle.refused(guard, "dashboard", check.retry_after)
         logs.refuse("throttled")
