@@ -11,6 +11,7 @@ from digitransform.demo import demo_units
 from digitransform.domain import AdminTree
 from digitransform.formats import load_tree
 from feedback_service.auth.throttle import Throttle
+from feedback_service.auth.tokens import CheckMemo
 from feedback_service.settings import DEMO_UNITS, Settings
 from feedback_service.store.database import Database, open_database
 from feedback_service.store.tables import UNIT
@@ -47,6 +48,8 @@ class ServiceContext:
     db: Database
     tree: AdminTree
     throttle: Throttle = attrs.field(factory=Throttle)
+    checks: CheckMemo = attrs.field(factory=CheckMemo)
+    """Valid token checks, answered again while ``access_version`` stands (never for a time)."""
 
     @classmethod
     def open(cls, settings: Settings, tree: AdminTree | None = None) -> ServiceContext:

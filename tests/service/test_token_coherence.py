@@ -20,12 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from service_api import Api, small_tree, ticket_body
 
 from feedback_service.auth import Role, issue_token
-from feedback_service.auth.tokens import IssuedToken
+from feedback_service.auth.tokens import CheckMemo, IssuedToken
 from feedback_service.store.database import Lookup, open_database
 from feedback_service.store.tables import tokens
 from feedback_service.store.tokens import revoke_token
@@ -107,69 +106,71 @@ def test_a_lookup_sees_every_commit_of_another_connection(api: Api, store_url: s
         assert api.call(relabel_and_read, label) == label
 
 
-def test_an_unchanged_lookup_reads_again_after_another_process_commits(api: Api, store_url: str) -> None:
-    """The memo of an ``unchanged`` lookup: on SQLite, the same row without running the select while
-    nothing changed (only the version's select runs, even after a ticket was committed), and the new
-    row on the very next lookup
-    after a commit by another process (the plain ``sqlite3`` module, nothing of ours); on PostgreSQL,
-    the new row too."""
-    by_id = Lookup(sa.select(tokens.c.label).where(tokens.c.id == sa.bindparam("token_id")), unchanged=True)
+def test_a_valid_check_is_remembered_only_while_the_access_version_stands(api: Api, store_url: str) -> None:
+    """The worker's memo of valid checks: on SQLite a second check of the same token runs only the
+    version's select, even after a ticket was committed; once another process (the plain ``sqlite3``
+    module or asyncpg, nothing of ours) revokes the token, the very next check reads it and refuses it.
+    On PostgreSQL nothing is remembered and the revocation is refused the same way."""
     token = _fresh_team_token(api)
     db = api.ctx.db
+    memo = CheckMemo()
 
-    async def read() -> object:
-        row = await db.lookup(by_id, token_id=token.id)
-        return None if row is None else row[0]
+    async def check() -> str:
+        found = await memo.check(
+            db,
+            token.secret,
+            "10.0.0.7",
+            lambda: api.ctx.throttle.guard("10.0.0.7", token.secret, api.ctx.now()),
+        )
+        return found.outcome
 
-    assert api.call(read) is None
+    assert api.call(check) == "valid"
     if db.dialect == "sqlite":
         statements: list[str] = []
 
-        async def traced_read() -> object:
+        async def traced() -> str:
             local = db._local
             assert local is not None
             raw = local._connection().connection.driver_connection
             raw.set_trace_callback(statements.append)
             try:
-                return await read()
+                return await check()
             finally:
                 raw.set_trace_callback(None)
 
-        assert api.call(traced_read) is None
+        assert api.call(traced) == "valid"
         assert statements == [_VERSION]
         api.create()  # a ticket's commit changes nothing a token check reads
         statements.clear()
-        assert api.call(traced_read) is None
+        assert api.call(traced) == "valid"
         assert statements == [_VERSION]
-    for label in ("first", "second"):
-        changed = subprocess.run(
-            [sys.executable, "-c", _RELABEL, store_url, token.id, label],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert changed.returncode == 0, changed.stderr
-        assert api.call(read) == label
-        assert api.call(read) == label
+    else:
+        assert memo.valid == {}
+    revoked = subprocess.run(
+        [sys.executable, "-c", _REVOKE, store_url, token.id], capture_output=True, text=True, check=False
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert api.call(check) == "revoked"
+    assert api.call(check) == "revoked"
 
 
 _VERSION = "SELECT version FROM access_version WHERE id = 1"
 
-_RELABEL = """
+_REVOKE = """
 import sys, sqlalchemy as sa
-url, token_id, label = sys.argv[1:]
+url, token_id = sys.argv[1:]
 if sa.make_url(url).get_backend_name() == "sqlite":
     import sqlite3
     with sqlite3.connect(sa.make_url(url).database) as conn:
-        conn.execute("UPDATE tokens SET label = ? WHERE id = ?", (label, token_id))
+        conn.execute("UPDATE tokens SET revoked_at = created_at WHERE id = ?", (token_id,))
 else:
     import asyncio
     from sqlalchemy.ext.asyncio import create_async_engine
     async def main():
         engine = create_async_engine(url)
         async with engine.begin() as conn:
-            update = sa.text("UPDATE tokens SET label = :l WHERE id = :i")
-            await conn.execute(update, {"l": label, "i": token_id})
+            revoke = sa.text("UPDATE tokens SET revoked_at = created_at WHERE id = :i")
+            await conn.execute(revoke, {"i": token_id})
         await engine.dispose()
     asyncio.run(main())
 """
@@ -288,9 +289,14 @@ def test_every_change_a_check_reads_moves_the_access_version(api: Api) -> None:
     assert api.call(version) == still
 
 
-def test_an_unchanged_lookup_may_read_only_what_the_version_follows() -> None:
-    """A memo of a read of tickets would outlive a ticket's change: such a lookup cannot be made."""
-    from feedback_service.store.tables import tickets
+def test_a_check_reads_only_what_the_access_version_follows() -> None:
+    """A remembered check is safe only if every table its statements read moves ``access_version``."""
+    from sqlalchemy.sql import util as sql_util
 
-    with pytest.raises(ValueError, match="tickets"):
-        Lookup(sa.select(tickets.c.status).where(tickets.c.id == sa.bindparam("i")), unchanged=True)
+    from feedback_service.store.auth_failures import _BLOCKED
+    from feedback_service.store.tables import ACCESS_TABLES
+    from feedback_service.store.tokens import _BY_HASH, _BY_HASH_WITH_LIMIT
+
+    for lookup in (_BY_HASH, _BY_HASH_WITH_LIMIT, _BLOCKED):
+        read = {t.name for t in sql_util.find_tables(lookup.statement, include_crud=True)}
+        assert read and read <= ACCESS_TABLES

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 
 import attrs
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from feedback_service.store.database import Database
 from feedback_service.store.tokens import ensure_team, find_token, find_token_within_limit, insert_token
 
 __all__ = [
+    "CheckMemo",
     "IssuedToken",
     "TokenCheck",
     "TokenRequestError",
@@ -180,6 +182,47 @@ async def _check(db: Database, secret: str, guard: Guard | None) -> TokenCheck:
         return TokenCheck(None, "revoked")
     principal = Principal(record.id, Role(record.role), record.team, record.commune, record.scope)
     return TokenCheck(principal, "valid")
+
+
+@attrs.define
+class CheckMemo:
+    """A worker's valid token checks, answered again while nothing they read has changed.
+
+    A check reads a token, its team and its keys' failure counts; triggers move ``access_version``
+    with every change to those, in the changing transaction, whoever makes it
+    (:meth:`Database.access_version`). The memo keeps the principal of a valid, unthrottled check
+    under the version read *before* the check, and answers it while the database still says that
+    version: the first check after a revocation, a new token or a counted failure anywhere reads the
+    token again. No timer: nothing is trusted for a while. Keyed by the secret and the client's
+    address (the throttle's keys), so a hit skips the hash, the throttle's keys and the select; on
+    PostgreSQL (no version read: the check is one round trip either way) it stays empty.
+    """
+
+    version: int | None = None
+    valid: dict[tuple[str, str], Principal] = attrs.field(factory=dict)
+
+    LIMIT = 4096
+    """Checks remembered at most (then the memo starts again empty)."""
+
+    async def check(self, db: Database, secret: str, address: str, guard: Callable[[], Guard]) -> TokenCheck:
+        """:func:`check_secret` of ``secret`` from ``address`` (with the throttle's ``guard()``), or
+        its remembered answer while ``access_version`` stands."""
+        version = db.access_version()
+        if version is not None and version == self.version:
+            principal = self.valid.get((secret, address))
+            if principal is not None:
+                token_checked("valid")
+                logs.identify(principal.token_id)
+                return TokenCheck(principal, "valid")
+        elif version != self.version:
+            self.valid.clear()
+            self.version = version
+        check = await check_secret(db, secret, guard())
+        if check.principal is not None and version is not None and version == self.version:
+            if len(self.valid) >= self.LIMIT:
+                self.valid.clear()
+            self.valid[(secret, address)] = check.principal
+        return check
 
 
 async def authenticate_secret(db: Database, secret: str) -> Principal | None:

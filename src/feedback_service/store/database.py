@@ -24,10 +24,10 @@ while the same read through ``aiosqlite`` costs several hand-offs to the driver'
 each waiting for a busy event loop (docs/performance.md measured the token check at 280 times the
 bare statement). WAL readers never wait for the writer; the rare wait (recovery of a WAL another
 process left) is capped at :data:`LOCAL_BUSY_TIMEOUT_MS`, after which the read goes through the
-pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: a lookup
-marked ``unchanged`` (the token check) may answer the row it read before only while the
-``access_version`` row (moved by triggers with every change to tokens, teams and failure counts, by
-any process) stands, so a revoked token is refused on its very next request.
+pooled ``aiosqlite`` readers instead. Every read sees the latest commit of any process: a check is
+answered again (a valid token's check, :class:`feedback_service.auth.tokens.CheckMemo`) only while
+the ``access_version`` row (moved by triggers with every change to tokens, teams and failure counts,
+by any process) stands, so a revoked token is refused on its very next request.
 
 The Python ``sqlite3`` driver (and ``aiosqlite`` on top of it) starts transactions itself and only
 before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlchemy's SQLite docs,
@@ -48,18 +48,15 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import util as sql_util
 
 from feedback_service.metrics import watch_pool
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
 from feedback_service.store.bulk import MultiRow
-from feedback_service.store.tables import ACCESS_TABLES
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "LOCAL_BUSY_TIMEOUT_MS",
-    "MEMO_ROWS",
     "Database",
     "DatabaseUrlError",
     "LocalReads",
@@ -102,24 +99,10 @@ class Lookup:
     as plain SQL (``sqlite3`` keeps the prepared statement), with the columns' own result processing:
     a few microseconds, where SQLAlchemy's execution machinery costs tens. Parameters must be plain
     strings or numbers compared with ``=`` (no ``IN``, no bind processing).
-
-    With ``unchanged=True`` (the token check) a row may be answered again from the thread's memo
-    while what it reads has not changed since: the statement may read only the tables that
-    :data:`~feedback_service.store.tables.access_version` follows, and on SQLite that version (one
-    row, moved by triggers in the transaction of any change to those tables, by any connection of any
-    process) is read first on every such lookup. No timer: the first lookup after a change reads the
-    database again; a commit of tickets leaves the memo as it is. On PostgreSQL the lookup always runs.
     """
 
-    def __init__(self, statement: sa.Select[Any], *, unchanged: bool = False) -> None:
-        if unchanged:
-            read = {t.name for t in sql_util.find_tables(statement, include_crud=True)}
-            if not read <= ACCESS_TABLES:
-                raise ValueError(
-                    f"an unchanged lookup may read only {sorted(ACCESS_TABLES)}: not {sorted(read)}"
-                )
+    def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
-        self.unchanged = unchanged
         self._compiled: dict[str, tuple[str, tuple[str, ...], list[Any], list[Any]]] = {}
 
     def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], list[Any], list[Any]]:
@@ -135,9 +118,6 @@ class Lookup:
 
 
 _ACCESS_VERSION = "SELECT version FROM access_version WHERE id = 1"
-MEMO_ROWS = 4096
-"""Rows a thread's memo of unchanged lookups holds at most (then it starts again empty)."""
-_MISSING = object()
 
 
 class LookupRow(tuple[Any, ...]):
@@ -165,8 +145,6 @@ class LocalReads:
         if conn is None or conn.closed:
             conn = self._engine.connect()
             self._local.conn = conn
-            self._local.version = None
-            self._local.memo = {}
             with self._lock:
                 self._opened.append(conn)
         return conn
@@ -177,35 +155,22 @@ class LocalReads:
             return work(transaction.connection)
 
     def lookup(self, lookup: Lookup, params: dict[str, Any]) -> LookupRow | None:
-        """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic);
-        for an ``unchanged`` lookup, the row read before if ``access_version`` stands (no row there,
-        as after a hand-made restore, and nothing is remembered)."""
+        """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic)."""
+        sql, names, processors, columns = lookup.compiled(self._engine.dialect)
+        values = [params[n] for n in names]
+        return _row(_fetch(self._raw(), sql, values), processors, columns)
+
+    def access_version(self) -> int | None:
+        """``access_version`` as of the latest commit (``None`` if its row is missing)."""
+        found = _fetch(self._raw(), _ACCESS_VERSION, [])
+        return None if found is None else int(found[0])
+
+    def _raw(self) -> sqlite3.Connection:
         conn = self._connection()
         if conn.in_transaction():  # a lookup from inside run() on this thread would not see its snapshot
             raise RuntimeError("Database.lookup inside Database.read on the same thread")
-        sql, names, processors, columns = lookup.compiled(self._engine.dialect)
         raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
-        values = [params[n] for n in names]
-        if not lookup.unchanged:
-            return _row(_fetch(raw, sql, values), processors, columns)
-        # The version first: a commit after it and before the select may leave a newer row in the memo
-        # under the older version, never an older row under the newer one.
-        version = _fetch(raw, _ACCESS_VERSION, [])
-        if version is None:
-            return _row(_fetch(raw, sql, values), processors, columns)
-        memo: dict[tuple[Any, ...], LookupRow | None] = self._local.memo
-        if version != self._local.version:
-            memo.clear()
-            self._local.version = version
-        key = (lookup, *values)
-        known = memo.get(key, _MISSING)
-        if known is not _MISSING:
-            return known  # type: ignore[return-value]
-        row = _row(_fetch(raw, sql, values), processors, columns)
-        if len(memo) >= MEMO_ROWS:
-            memo.clear()
-        memo[key] = row
-        return row
+        return raw
 
     def close(self) -> None:
         """Close every thread's connection (each is used only by its own thread, so none is busy)."""
@@ -280,8 +245,7 @@ class Database:
     async def lookup(self, lookup: Lookup, **params: Any) -> LookupRow | sa.Row[Any] | None:
         """The one row ``lookup`` selects with ``params``, or ``None``; as of the latest commit.
 
-        On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`;
-        an ``unchanged`` lookup answers its memo while ``access_version`` has not moved),
+        On SQLite it runs at once on this thread's own ``sqlite3`` connection (see :class:`Lookup`),
         falling back to a pooled reader if SQLite's lock is held; on PostgreSQL, on a pooled
         connection in autocommit (one statement needs no transaction around it).
         """
@@ -294,6 +258,21 @@ class Database:
         async with (self._single or self.engine).connect() as conn:
             row: sa.Row[Any] | None = (await conn.execute(lookup.statement, params)).first()
             return row
+
+    def access_version(self) -> int | None:
+        """On SQLite, the ``access_version`` row's number as of the latest commit of any process: it
+        moves with every change to tokens, teams and failure counts (triggers, migration 0008), so
+        what was read of those may be answered again while it stands. ``None`` on PostgreSQL (each
+        check reads the token: one round trip either way), and where the number cannot be read at
+        once (SQLite's lock held, no row): then nothing may be answered again."""
+        if self._local is None:
+            return None
+        try:
+            return self._local.access_version()
+        except sa.exc.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            return None
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction (``BEGIN IMMEDIATE`` on SQLite); its result once committed.

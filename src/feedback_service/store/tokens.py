@@ -102,22 +102,22 @@ def insert_token(
     )
 
 
-_BY_HASH = Lookup(_SELECT.where(tokens.c.secret_hash == sa.bindparam("secret_hash")), unchanged=True)
+_BY_HASH = Lookup(_SELECT.where(tokens.c.secret_hash == sa.bindparam("secret_hash")))
 _BY_HASH_WITH_LIMIT = Lookup(
     _SELECT.add_columns(blocked_clause().label("blocked")).where(
         tokens.c.secret_hash == sa.bindparam("secret_hash")
-    ),
-    unchanged=True,
+    )
 )
-"""The token and, in the same statement, whether its keys are over the failure limit."""
+"""The token and, in the same statement, whether its keys are over the failure limit. It reads only
+tables that ``access_version`` follows (tests/service/test_token_coherence.py checks it), so a check
+built on it may be answered again while that version stands (``auth.tokens.CheckMemo``)."""
 
 
 async def find_token(db: Database, secret_hash: str) -> TokenRecord | None:
     """The token with this hash, revoked or not, as of the latest commit of any process or host.
 
-    :meth:`Database.lookup` (on SQLite a prepared statement on this thread's connection, answered
-    from its memo while ``PRAGMA data_version`` says nothing was committed since), so a revocation
-    by any process or host is seen by the very next request.
+    :meth:`Database.lookup` (on SQLite a prepared statement on this thread's connection), so a
+    revocation by any process or host is seen by the very next request.
     """
     row = await db.lookup(_BY_HASH, secret_hash=secret_hash)
     return None if row is None else TokenRecord(*row)
