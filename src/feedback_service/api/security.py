@@ -85,13 +85,14 @@ _CALLER = "feedback.principal"
 """Where a request's scope state keeps its authenticated caller."""
 
 
-async def caller(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Principal:
+async def caller(request: Request[Any, Any, Any]) -> Principal:
     """The ``principal`` dependency: the caller, authenticated once per request (by a role guard
-    already, on a guarded route)."""
+    already, on a guarded route). It takes the request alone (the context from the app's state):
+    Litestar validates each dependency's arguments on every request."""
     state: dict[str, Any] = request.scope["state"]
     principal = state.get(_CALLER)
     if principal is None:
-        principal = state[_CALLER] = await authenticate(request, ctx)
+        principal = state[_CALLER] = await authenticate(request, request.app.state[CONTEXT_KEY])
     assert isinstance(principal, Principal)
     return principal
 
@@ -107,7 +108,7 @@ class RoleGuard:
     async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not isinstance(connection, Request):  # the API has HTTP routes only
             raise TypeError("a role guard stands on HTTP routes")
-        require_role(await caller(connection, connection.app.state[CONTEXT_KEY]), *self.roles)
+        require_role(await caller(connection), *self.roles)
 
     def __repr__(self) -> str:
         return f"allow({', '.join(r.name for r in self.roles)})"
