@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import State
+from typing import Any
+
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from feedback_service.api.security import caller
@@ -17,8 +19,10 @@ Caller = NamedDependency[Principal]
 """Annotate a handler parameter named ``principal`` with this to receive the authenticated caller."""
 
 
-def _context(state: State) -> ServiceContext:
-    context: ServiceContext = state[CONTEXT_KEY]
+def _context(request: Request[Any, Any, Any]) -> ServiceContext:
+    # The request, not the app's ``State``: Litestar validates a dependency's arguments on every
+    # request, and validating a ``State`` builds a copy of it.
+    context: ServiceContext = request.app.state[CONTEXT_KEY]
     return context
 
 
