@@ -161,6 +161,44 @@ def test_a_nul_character_in_a_ticket_is_refused(api: Api, override: dict[str, st
     assert problem["errors"][0]["path"] == f"$.{field}"
 
 
+def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(api: Api) -> None:
+    """``\\\\u0000`` in the JSON is a backslash and ``u0000``: stored as written, not refused."""
+    body = ticket_body(description="C:\\u0000 chưa có điện thoại")
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    assert b"\\\\u0000" in raw
+    headers = {**api.headers("team"), "Content-Type": "application/json"}
+    response = api.client.post("/api/v1/tickets", content=raw, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["description"] == "C:\\u0000 chưa có điện thoại"
+
+
+class _Note(msgspec.Struct):
+    lines: list[str]
+    tags: dict[str, str] = {}
+
+
+class _Notes(msgspec.Struct):
+    notes: list[_Note]
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        (rb'{"notes": [{"lines": ["a"]}, {"lines": ["b", "c\\\u0000"]}]}', "$.notes[1].lines[1]"),
+        (rb'{"notes": [{"lines": ["\\u0000"], "tags": {"k": "\u0000"}}]}', "$.notes[0].tags.k"),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_body_is_refused_by_its_path(raw: bytes, path: str) -> None:
+    """The escape seen in the raw bytes, the decoded strings name the field (an escaped backslash
+    before ``u0000`` is no NUL)."""
+    from feedback_service.api.body import decode_strict
+
+    with pytest.raises(msgspec.ValidationError) as refused:
+        decode_strict(raw, _Notes)
+    assert str(refused.value) == f"a NUL character is not allowed in text - at `{path}`"
+    assert decode_strict(rb'{"notes": [{"lines": ["\\u0000"]}]}', _Notes).notes[0].lines == ["\\u0000"]
+
+
 def test_a_nul_character_in_one_batch_item_never_blocks_the_others(api: Api) -> None:
     """One item holding a NUL is rejected; the items around it are created."""
     items = [ticket_body(), ticket_body(description="x\x00y"), ticket_body()]

@@ -31,7 +31,7 @@ T = TypeVar("T", bound=msgspec.Struct)
 S = TypeVar("S")
 
 
-def decode_json(value: bytes) -> Any:
+def decode_json(value: bytes | msgspec.Raw) -> Any:
     """``value`` as plain JSON; a ``DecodeError`` for broken or too deeply nested JSON."""
     try:
         return msgspec.json.decode(value)
@@ -39,22 +39,42 @@ def decode_json(value: bytes) -> Any:
         raise msgspec.DecodeError("JSON nested too deeply") from None
 
 
-def decode_strict(value: bytes, model: type[S]) -> S:
+def decode_strict(value: bytes | msgspec.Raw, model: type[S]) -> S:
     """``value`` decoded as ``model``, strictly, with no NUL character in any string.
 
     msgspec validates while it parses, so a body that is both mistyped early and truncated later
     fails validation first; it is still malformed JSON, and that is what the client must hear.
     """
     try:
-        decoded = msgspec.json.decode(value, type=model, strict=True)
+        decoded: S = _decoder(model).decode(value)
     except msgspec.ValidationError:
         decode_json(value)  # raises DecodeError if the JSON itself is broken
         raise
     except RecursionError:
         raise msgspec.DecodeError("JSON nested too deeply") from None
-    for path in _nul_paths(decoded, "$"):
-        raise msgspec.ValidationError(f"a NUL character is not allowed in text - at `{path}`")
+    # No escape, no NUL in any string: JSON text can hold one only as this escape.
+    if _NUL_ESCAPE in (value if isinstance(value, bytes) else bytes(value)):
+        for path in _nul_paths(decoded, "$"):
+            raise msgspec.ValidationError(f"a NUL character is not allowed in text - at `{path}`")
     return decoded
+
+
+_NUL_ESCAPE = b"\\u0000"
+"""The only way a NUL gets into a decoded string: a raw NUL byte in JSON text is malformed (msgspec
+refuses it), and ``0000`` has no letters to write in upper case. Found, it may still be an escaped
+backslash followed by ``u0000`` (``\\\\u0000``, no NUL at all): the decoded strings then decide."""
+
+
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(model: type[S]) -> msgspec.json.Decoder[S]:
+    """One strict decoder per model, built once (``msgspec.json.decode(type=...)`` looks the type up
+    on every call)."""
+    decoder = _DECODERS.get(model)
+    if decoder is None:
+        decoder = _DECODERS[model] = msgspec.json.Decoder(model, strict=True)
+    return decoder
 
 
 def _nul_paths(value: object, path: str) -> Iterator[str]:
