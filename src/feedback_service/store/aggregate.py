@@ -74,7 +74,13 @@ class Rollup:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.table.primary_key.columns)
+        return _keys(self.table)
+
+
+@functools.cache
+def _keys(table: sa.Table) -> tuple[str, ...]:
+    """A table's key columns' names (walked once: every group's flush asks several times per table)."""
+    return tuple(c.name for c in table.primary_key.columns)
 
 
 ROLLUPS = (

@@ -58,6 +58,7 @@ from feedback_service.store.records import (
     Scope,
     StoredOccurrence,
     StoredTicket,
+    category_order,
 )
 from feedback_service.store.rows import entry_values, state_values, ticket_values
 from feedback_service.store.tables import occurrences, ticket_events, tickets
@@ -188,52 +189,51 @@ class _Creation:
     deltas: tuple[DailyDelta, ...]
 
 
+_OPEN = TicketState()
+"""A new ticket's state (immutable, so every creation shares it)."""
+
+
 def _creation(new: NewTicket, actor: Actor, now: dt.datetime) -> _Creation:
     digest = new.content_hash()
+    observed, people = new.observed_at, new.people_affected
     stored = StoredTicket(
         id=new.id,
         team=new.team,
         commune=new.commune,
         village=new.village,
-        categories=tuple(sorted(new.categories, key=lambda c: c.value)),
+        categories=category_order(new.categories)[0],
         service=new.service,
         description=new.description,
-        people_reported=new.people_affected,
-        people_affected=new.people_affected,
+        people_reported=people,
+        people_affected=people,
         household_ref=new.household_ref,
         consent=new.consent,
-        observed_at=new.observed_at,
+        observed_at=observed,
         received_at=now,
         updated_at=now,
-        changed_at=new.observed_at,
-        state=TicketState(),
+        changed_at=observed,
+        state=_OPEN,
         external_ref=None,
         resolved_at=None,
         version=1,
         content_hash=digest,
     )
-    change = TicketChange(new.observed_at, None, stored.state, 0, new.people_affected)
     event, deltas = change_records(
         new.domain(),
-        change,
+        TicketChange(observed, None, _OPEN, 0, people),
         HistoryEntry(
             ticket_id=new.id,
-            at=new.observed_at,
+            at=observed,
             recorded_at=now,
             actor=actor,
             action=CREATE,
             status_before=None,
             status_after=TicketStatus.OPEN,
-            people_added=new.people_affected,
-            people_after=new.people_affected,
+            people_added=people,
+            people_after=people,
         ),
     )
-    return _Creation(
-        stored,
-        ticket_values(stored),
-        event,
-        deltas,
-    )
+    return _Creation(stored, ticket_values(stored), event, deltas)
 
 
 def _store(conn: sa.Connection, creation: _Creation, *, later: bool = False) -> tuple[Outcome, StoredTicket]:

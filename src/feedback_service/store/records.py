@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 from collections.abc import Iterable
 
@@ -26,6 +27,7 @@ __all__ = [
     "Scope",
     "StoredOccurrence",
     "StoredTicket",
+    "category_order",
     "content_hash",
 ]
 
@@ -65,7 +67,17 @@ class Scope:
 
 def content_hash(fields: Iterable[object]) -> str:
     """SHA-256 of a canonical JSON array: equal content, equal hash, whatever the wire formatting was."""
-    return hashlib.sha256(msgspec.json.encode(list(fields))).hexdigest()
+    return hashlib.sha256(
+        msgspec.json.encode(fields if isinstance(fields, tuple) else list(fields))
+    ).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def category_order(categories: frozenset[Barrier]) -> tuple[tuple[Barrier, ...], tuple[str, ...]]:
+    """A ticket's categories sorted by code, and their codes: a few sets recur in every ticket, so
+    each is sorted once (an enum's ``value`` is a descriptor call)."""
+    ordered = tuple(sorted(categories, key=lambda c: c.value))
+    return ordered, tuple(c.value for c in ordered)
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -96,7 +108,7 @@ class NewTicket:
                 self.team,
                 self.commune,
                 self.village,
-                sorted(c.value for c in self.categories),
+                category_order(self.categories)[1],
                 self.service.value,
                 self.description,
                 self.people_affected,
