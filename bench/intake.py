@@ -96,7 +96,17 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 9
     raise SystemExit(f"{url}: not ready in time")
 
 
-def _token(database_url: str) -> str:
+def _token(database_url: str, source: Path | None = None) -> str:
+    """A team token on a fresh database, made by the code that will serve it (``source``: another
+    checkout's ``src/``, whose migrations may stop at an older revision)."""
+    if source is not None:
+        command = [sys.executable, "-m", "feedback_service.cli", "tokens", "create", "--role", "team",
+                   "--team", "T-bench", "--commune", "AG001", "--database-url", database_url]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(source), "FEEDBACK_UNITS": "demo"}
+        made = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if made.returncode != 0:
+            raise SystemExit(f"could not create a token with {source}: {made.stderr}")
+        return made.stdout.strip().splitlines()[-1]
     from feedback_service.cli import main
 
     out = io.StringIO()
@@ -192,7 +202,7 @@ def measure(
 
     ``before_url``: also serve the ``--before`` checkout's service on that (fresh) database, and run
     its intake right after this one's in every round."""
-    token = _token(database_url)
+    token = _token(database_url, args.service_src)
     echo_port, service_port = _free_port(), _free_port()
     echo_log, service_log = work / "echo.log", work / "service.log"
     echo = _serve_echo(echo_port, workers, echo_log)
@@ -200,7 +210,7 @@ def measure(
     before: subprocess.Popen[bytes] | None = None
     before_port, before_log, before_token = _free_port(), work / "before.log", ""
     if before_url is not None:
-        before_token = _token(before_url)
+        before_token = _token(before_url, args.before)
         before = _serve_service(before_url, before_port, workers, before_log, args.before)
     rounds: list[dict[str, Any]] = []
     logs = ""

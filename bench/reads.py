@@ -52,7 +52,7 @@ def main() -> int:
     print(intake._versions())
     work = Path(tempfile.mkdtemp(prefix="reads-"))
     url = f"sqlite+aiosqlite:///{work / 'reads.db'}"
-    token = intake._token(url)
+    token = intake._token(url, args.service_src)
     echo_port, service_port = intake._free_port(), intake._free_port()
     echo = intake._serve_echo(echo_port, 1, work / "echo.log")
     service = intake._serve_service(url, service_port, 1, work / "service.log", args.service_src)

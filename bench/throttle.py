@@ -1,10 +1,11 @@
 """bench/throttle: what the failed-authentication limit costs a valid token's check.
 
-Every token check the token cache does not answer also asks whether the client's address or the
-token's prefix is over the failure limit (``feedback_service.auth.throttle``): one more lookup in
-the ``auth_failures`` table. This times ``check_secret`` for a valid team token on a migrated SQLite
-store, without a guard (the check as it was: the baseline) and with one, interleaved, ``--rounds``
-rounds of ``--checks`` checks each, and prints the medians and their ratio.
+Every full token check (one the worker's memo of valid checks does not answer) also asks whether
+the client's address or the token's prefix is over the failure limit
+(``feedback_service.auth.throttle``): one more lookup in the ``auth_failures`` table. This times
+``check_secret`` for a valid team token on a migrated SQLite store, without a guard (the check as it
+was: the baseline) and with one, interleaved, ``--rounds`` rounds of ``--checks`` checks each, and
+prints the medians and their ratio.
 
     python bench/throttle.py [--checks 5000] [--rounds 5] [--db /tmp/throttle-bench.db]
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 from digitransform.domain import AdminLevel
 from feedback_service.auth import Role, issue_token
 from feedback_service.auth.throttle import Throttle
-from feedback_service.auth.tokens import TokenCache, check_secret
+from feedback_service.auth.tokens import check_secret
 from feedback_service.context import load_units
 from feedback_service.settings import Settings
 from feedback_service.store import open_database, upgrade
@@ -41,7 +42,7 @@ async def measure(path: Path, checks: int, rounds: int) -> dict[str, list[float]
         token = await issue_token(
             db, tree, Role.TEAM, now=dt.datetime.now(dt.UTC), team="TB", commune=commune
         )
-        cache, throttle = TokenCache(0), Throttle()
+        throttle = Throttle()
         found: dict[str, list[float]] = {"without the limit": [], "with the limit": []}
         for _ in range(rounds):
             for kind, times in found.items():
@@ -50,7 +51,7 @@ async def measure(path: Path, checks: int, rounds: int) -> dict[str, list[float]
                     guard = None
                     if kind == "with the limit":
                         guard = throttle.guard("127.0.0.1", token.secret, dt.datetime.now(dt.UTC))
-                    check = await check_secret(db, token.secret, cache, guard)
+                    check = await check_secret(db, token.secret, guard)
                     assert check.principal is not None
                 times.append((time.perf_counter() - start) / checks * 1e6)
         return found
