@@ -52,7 +52,10 @@ class RequestObserver:
             if key == _REQUEST_ID or key.lower() == _REQUEST_ID:
                 given = value.decode("latin-1")
                 break
-        request_id = given if given is not None and _ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
+        if given is not None and _ID.fullmatch(given):
+            request_id = given
+        else:
+            request_id = f"{random.getrandbits(128):032x}"
         stamp = (_REQUEST_ID, request_id.encode("ascii"))
         entry = logs.RequestLog(request_id)
         token = logs.enter(entry)
