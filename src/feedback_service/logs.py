@@ -21,6 +21,7 @@ logged at ``warning`` with its problem code, and so is a batch with rejected ite
 
 from __future__ import annotations
 
+import abc
 import contextvars
 import datetime as dt
 import logging
@@ -149,7 +150,7 @@ _ENCODER = msgspec.json.Encoder(enc_hook=str)
 """JSON as ``json.dumps(data, ensure_ascii=False, default=str)`` would say it, without the spaces."""
 
 
-class LineFormatter(logging.Formatter):
+class LineFormatter(logging.Formatter, abc.ABC):
     """A formatter that also makes a request's line without a ``LogRecord`` (:class:`ServiceHandler`)."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -166,6 +167,7 @@ class LineFormatter(logging.Formatter):
             error,
         )
 
+    @abc.abstractmethod
     def line(
         self,
         created: float,
@@ -177,7 +179,6 @@ class LineFormatter(logging.Formatter):
     ) -> str:
         """The line of ``message`` logged at ``created`` (Unix seconds) with ``fields``, and an
         exception's name and traceback if one was logged."""
-        raise NotImplementedError
 
 
 class JsonFormatter(LineFormatter):

@@ -1,13 +1,14 @@
-"""A revoked token is refused on its very next request, whoever revoked it: no copy outlives a commit.
+"""A revoked token is refused on its very next request, whoever revoked it: no copy outlives a change.
 
-The token check is ``Database.lookup``: on SQLite a prepared statement on the event loop thread's own
-connection, whose row a worker may answer again only while ``access_version`` (read first, on every
+A check reads the token with ``Database.lookup`` (on SQLite a prepared statement on the event loop
+thread's own connection; on PostgreSQL one statement in autocommit). On SQLite a worker's
+``CheckMemo`` may answer a valid check again only while ``access_version`` (read first, on every
 check; moved by triggers with every change to tokens, teams and failure counts, by any connection of
-any process) stands; on PostgreSQL it reads every time.
-These tests revoke through another engine and through another process, on both stores, and check the
-very next request; they check that the memo answers without the select while nothing changed and reads
-again after another process's commit; and that a read that finds SQLite locked waits elsewhere instead
-of failing.
+any process) stands; on PostgreSQL every check reads. These tests revoke through another engine and
+through another process, on both stores, and check the very next request; they check that the memo
+answers with only the version's select while nothing changed (a ticket's commit included) and reads
+again after another process's change; that every watched change moves the version; and that a read
+that finds SQLite locked waits elsewhere instead of failing.
 """
 
 from __future__ import annotations
