@@ -27,6 +27,8 @@ __all__ = [
     "ProblemError",
     "exception_handlers",
     "field_problem_from_msgspec",
+    "problem_content",
+    "problem_for",
     "problem_response",
     "validation_error",
 ]
@@ -143,29 +145,47 @@ def field_problem_from_msgspec(message: str, root: str = "$") -> FieldProblem:
     return FieldProblem(path, text)
 
 
+def problem_content(problem: Problem) -> bytes:
+    """The body of ``problem``'s response (and its code noted for the request's log line)."""
+    logs.problem(problem.type.rsplit("/", 1)[-1])
+    return msgspec.json.encode(problem)
+
+
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
     """The HTTP response for ``problem``."""
-    logs.problem(problem.type.rsplit("/", 1)[-1])
     return Response(
-        content=msgspec.json.encode(problem),
+        content=problem_content(problem),
         status_code=problem.status,
         media_type=PROBLEM_JSON,
         headers=dict(headers or {}),
     )
 
 
-def _on_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
-    return problem_response(exc.problem(request.url.path), exc.headers)
+def problem_for(exc: Exception, method: str, path: str) -> tuple[Problem, dict[str, str]]:
+    """The problem (and its headers) that answers ``exc``, raised while serving ``method path``.
+
+    The one translation of exceptions: the app's exception handlers and the hot routes
+    (:mod:`feedback_service.api.hot_routes`) both answer with it. Anything not foreseen is logged
+    with its traceback and answered as a 500 ``internal`` problem.
+    """
+    if isinstance(exc, ProblemError):
+        return exc.problem(path), exc.headers
+    if isinstance(exc, msgspec.DecodeError):
+        if isinstance(exc, msgspec.ValidationError):
+            error = field_problem_from_msgspec(str(exc))
+            return problem_for(validation_error([error]), method, path)
+        return problem_for(
+            ProblemError(400, "malformed-json", f"the body is not valid JSON: {exc}"), method, path
+        )
+    if isinstance(exc, ValidationException):
+        return problem_for(_from_validation(exc), method, path)
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return _from_http(exc, path)
+    log.exception("unhandled error on %s %s", method, path, exc_info=exc)
+    return ProblemError(500, "internal", "the error was logged; please retry later").problem(path), {}
 
 
-def _on_decode(request: Request[Any, Any, Any], exc: msgspec.DecodeError) -> Response[bytes]:
-    if isinstance(exc, msgspec.ValidationError):
-        error = field_problem_from_msgspec(str(exc))
-        return _on_problem(request, validation_error([error]))
-    return _on_problem(request, ProblemError(400, "malformed-json", f"the body is not valid JSON: {exc}"))
-
-
-def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+def _from_validation(exc: ValidationException) -> ProblemError:
     errors = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
@@ -175,10 +195,10 @@ def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) ->
         source = str(getattr(raw_source, "value", raw_source))
         key = str(item.get("key", ""))
         if source == "body" and key == "data":
-            return _on_problem(request, ProblemError(400, "bad-request", "the request needs a JSON body"))
+            return ProblemError(400, "bad-request", "the request needs a JSON body")
         errors.append(FieldProblem(key, str(item.get("message", "invalid")), source))
     detail = "; ".join(f"{e.location} {e.path}: {e.message}" for e in errors) or exc.detail
-    return _on_problem(request, ProblemError(400, "bad-request", detail, errors=errors))
+    return ProblemError(400, "bad-request", detail, errors=errors)
 
 
 _HTTP_CODES = {
@@ -193,36 +213,30 @@ _HTTP_CODES = {
 }
 
 
-def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+def _from_http(exc: HTTPException, path: str) -> tuple[Problem, dict[str, str]]:
     status = exc.status_code
-    if status >= 500:
-        return _on_internal(request, exc)
     code = _HTTP_CODES.get(status, "bad-request")
     detail = exc.detail if exc.detail and exc.detail != code else None
     if status == 404:
-        detail = f"no resource at {request.url.path}"
+        detail = f"no resource at {path}"
     elif status == 413:
         detail = "the body is larger than this endpoint accepts"
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="feedback"')
-    return problem_response(ProblemError(status, code, detail).problem(request.url.path), headers)
+    return ProblemError(status, code, detail).problem(path), headers
 
 
-def _on_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    problem = ProblemError(500, "internal", "the error was logged; please retry later").problem(
-        request.url.path
-    )
-    return problem_response(problem)
+def _on_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    return problem_response(*problem_for(exc, request.method, request.url.path))
 
 
 def exception_handlers() -> ExceptionHandlersMap:
     """The handlers to install on the app, most specific first."""
     return {
-        ProblemError: _on_problem,
-        msgspec.DecodeError: _on_decode,
-        ValidationException: _on_validation,
-        HTTPException: _on_http,
-        Exception: _on_internal,
+        ProblemError: _on_exception,
+        msgspec.DecodeError: _on_exception,
+        ValidationException: _on_exception,
+        HTTPException: _on_exception,
+        Exception: _on_exception,
     }
