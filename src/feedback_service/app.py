@@ -32,6 +32,7 @@ from feedback_service.api import (
 from feedback_service.api.contract import document_contract
 from feedback_service.api.dependencies import CONTEXT_KEY, dependencies
 from feedback_service.api.enrollments import DeviceController, EnrollmentController
+from feedback_service.api.hot_routes import HotRoutes
 from feedback_service.api.interventions import InterventionController
 from feedback_service.api.metrics import MetricsController
 from feedback_service.api.problems import exception_handlers
@@ -69,8 +70,11 @@ async def home() -> Redirect:
     return Redirect("/dashboard")
 
 
-def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar:
+def create_app(settings: Settings, *, tree: AdminTree | None = None, hot_routes: bool = True) -> Litestar:
     """The service for ``settings``; ``tree`` overrides the units named by ``settings.units``.
+
+    ``hot_routes=False`` leaves every request to Litestar's routes (:mod:`feedback_service.api.hot_routes`
+    answers a ticket's ordinary report and read directly otherwise): the tests compare the two.
 
     The database is opened (and, if ``settings.migrate_on_start``, migrated) when the app starts,
     and closed when it stops.
@@ -142,7 +146,10 @@ def create_app(settings: Settings, *, tree: AdminTree | None = None) -> Litestar
         debug=False,
     )
     # Around everything, unmatched paths included: the request id, one log line and the request's counts.
-    app.asgi_handler = RequestObserver(app.asgi_handler)
+    inner = app.asgi_handler
+    if hot_routes:
+        inner = HotRoutes(inner, app, max_body=settings.max_body_bytes)
+    app.asgi_handler = RequestObserver(inner)
     document_throttling(app)
     document_contract(app)
     _hand_role_guards_the_handler(app)

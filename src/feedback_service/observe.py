@@ -27,7 +27,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from feedback_service import logs
 from feedback_service.metrics import RouteCounts, route_counts
 
-__all__ = ["EXCLUDED", "RequestObserver", "RouteObserver"]
+__all__ = ["EXCLUDED", "RequestObserver", "RouteObserver", "route_started"]
 
 EXCLUDED = re.compile(r"^/metrics$|^/dashboard/static/")
 """Paths not counted in the request metrics: the scrape itself, and the dashboard's CSS."""
@@ -96,13 +96,21 @@ class RouteObserver:
         if scope["type"] != ScopeType.HTTP or entry is None or _excluded(scope):
             await self.app(scope, receive, send)
             return
-        counts = route_counts(scope["method"], scope["path_template"])
-        entry.route = (counts, time.perf_counter())
-        counts.in_progress.inc()
+        counts = route_started(entry, scope["method"], scope["path_template"])
         try:
             await self.app(scope, receive, send)
         finally:
             counts.in_progress.dec()
+
+
+def route_started(entry: logs.RequestLog, method: str, template: str) -> RouteCounts:
+    """Count the request of ``entry`` under its route from now on (its answer is counted when it
+    ends, by :class:`RequestObserver`); the caller lowers ``in_progress`` when the route is done.
+    Shared by :class:`RouteObserver` and the hot routes (:mod:`feedback_service.api.hot_routes`)."""
+    counts = route_counts(method, template)
+    entry.route = (counts, time.perf_counter())
+    counts.in_progress.inc()
+    return counts
 
 
 def _excluded(scope: Scope) -> bool:

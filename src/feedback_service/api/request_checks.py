@@ -17,7 +17,7 @@ from litestar.params import BodyKwarg
 
 from feedback_service.api.problems import FieldProblem, ProblemError
 
-__all__ = ["check_request", "takes_json"]
+__all__ = ["check_request", "json_media", "takes_json"]
 
 
 def takes_json(request: Request[Any, Any, Any]) -> bool:
@@ -29,7 +29,8 @@ def takes_json(request: Request[Any, Any, Any]) -> bool:
     return not isinstance(kwarg, BodyKwarg) or kwarg.media_type == RequestEncodingType.JSON
 
 
-def _json_media(media_type: str) -> bool:
+def json_media(media_type: str) -> bool:
+    """Whether a (lower-case) media type is JSON: ``application/json`` or ``application/*+json``."""
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
@@ -56,7 +57,7 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             )
     if takes_json(request):
         media_type, _ = request.content_type
-        if not _json_media(media_type.lower()):
+        if not json_media(media_type.lower()):
             raise ProblemError(
                 415,
                 "unsupported-media-type",

@@ -31,6 +31,7 @@ __all__ = [
     "client_address",
     "document_throttling",
     "require_role",
+    "scope_address",
     "takes_token",
     "too_many_failures",
 ]
@@ -38,20 +39,22 @@ __all__ = [
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="feedback"'}
 
 
-async def authenticate(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Principal:
-    """The caller behind ``Authorization: Bearer <token>``, or a 401 problem.
+async def authenticate(scope: Scope, ctx: ServiceContext) -> Principal:
+    """The caller of the request of ``scope`` behind ``Authorization: Bearer <token>``, or a 401
+    (429 when throttled) problem.
 
     A valid token's check may be answered from the worker's ``CheckMemo`` (auth/tokens.py) while
-    nothing it read has changed; every refusal is checked (and counted) in full.
+    nothing it read has changed; every refusal is checked (and counted) in full. Takes the ASGI
+    scope, not a ``Request``: the hot routes (:mod:`feedback_service.api.hot_routes`) build none.
     """
-    header = _authorization(request.scope)
+    header = _authorization(scope)
     if header is None:
         TOKEN_CHECKS.labels(outcome="missing").inc()
         logs.refuse("missing")
         raise ProblemError(401, "unauthorized", "send Authorization: Bearer <token>", headers=_CHALLENGE)
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
-    address = client_address(request)
+    address = scope_address(scope)
 
     def guard() -> Guard:
         return ctx.throttle.guard(address, secret, ctx.now())
@@ -93,7 +96,7 @@ async def caller(request: Request[Any, Any, Any], ctx: NamedDependency[ServiceCo
     state: dict[str, Any] = request.scope["state"]
     principal = state.get(_CALLER)
     if principal is None:
-        principal = state[_CALLER] = await authenticate(request, ctx)
+        principal = state[_CALLER] = await authenticate(request.scope, ctx)
     assert isinstance(principal, Principal)
     return principal
 
@@ -129,7 +132,12 @@ def takes_token(handler: HTTPRouteHandler) -> bool:
 
 def client_address(request: Request[Any, Any, Any]) -> str:
     """The client's address: the peer's, or the one a trusted proxy forwarded (see ``serve``)."""
-    client = request.scope.get("client")
+    return scope_address(request.scope)
+
+
+def scope_address(scope: Scope) -> str:
+    """:func:`client_address` of the request of an ASGI ``scope``."""
+    client = scope.get("client")
     return client[0] if client else "unknown"
 
 

@@ -18,20 +18,34 @@ from feedback_service.api.security import allow
 from feedback_service.api.tickets_csv import tickets_csv
 from feedback_service.api.trends import wants_csv
 from feedback_service.api.wire import entry_out, etag, new_ticket, ticket_out
-from feedback_service.auth.principal import Role
+from feedback_service.auth.principal import Principal, Role
 from feedback_service.auth.scope import ticket_scope
+from feedback_service.context import ServiceContext
 from feedback_service.services import tickets
 from feedback_service.store.cursor import Cursor, CursorError
 from feedback_service.store.errors import IdConflict
 from feedback_service.store.queries import TicketQuery, find_ticket, list_tickets, ticket_history
 from feedback_service.store.records import Outcome, StoredTicket
 
-__all__ = ["TicketController", "id_conflict", "not_found", "ticket_location", "ticket_response"]
+__all__ = [
+    "READERS",
+    "REPORTERS",
+    "TicketController",
+    "id_conflict",
+    "not_found",
+    "read_ticket",
+    "report_ticket",
+    "ticket_location",
+    "ticket_response",
+]
 
 BASE = "/api/v1/tickets"
 _UNRESOLVED = frozenset(s for s in TicketStatus if s.is_unresolved)
-_READERS = [allow(Role.TEAM, Role.OFFICIAL)]
+READERS = (Role.TEAM, Role.OFFICIAL)
 """Teams and officials read tickets (each within their scope); an admin reads none."""
+REPORTERS = (Role.TEAM,)
+"""Only teams report tickets."""
+_READERS = [allow(*READERS)]
 
 
 def ticket_location(ticket_id: str) -> str:
@@ -69,19 +83,14 @@ class TicketController(Controller):
         dto=StrictBody[TicketIn],
         return_dto=None,
         status_code=201,
-        guards=[allow(Role.TEAM)],
+        guards=[allow(*REPORTERS)],
         summary="Report a difficulty (idempotent by the client's id)",
         description="201 with Location and ETag for a new ticket; 200 with the stored ticket for a retry "
         "with the same content; 409 for the same id with different content.",
     )
     async def create(self, data: JSONBody[TicketIn], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
-        now = ctx.now()
-        new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
-        try:
-            outcome, ticket = await tickets.create(ctx.db, new, principal.actor, now)
-        except IdConflict as exc:
-            raise id_conflict(exc) from None
-        return ticket_response(ticket, 201 if outcome is Outcome.CREATED else 200, location=True)
+        status, ticket = await report_ticket(ctx, principal, data)
+        return ticket_response(ticket, status, location=True)
 
     @get("/", guards=_READERS, summary="Tickets within the caller's scope, filtered, a page at a time")
     async def listing(
@@ -154,10 +163,7 @@ class TicketController(Controller):
 
     @get("/{ticket_id:str}", guards=_READERS, summary="One ticket (404 outside the caller's scope)")
     async def read(self, ticket_id: FromPath[str], ctx: Ctx, principal: Caller) -> Response[TicketOut]:
-        ticket = await find_ticket(ctx.db, ticket_id, ticket_scope(principal, ctx.tree))
-        if ticket is None:
-            raise not_found(ticket_id)
-        return ticket_response(ticket)
+        return ticket_response(await read_ticket(ctx, principal, ticket_id))
 
     @get(
         "/{ticket_id:str}/history", guards=_READERS, summary="Every change to a ticket: who, when, what, why"
@@ -168,6 +174,30 @@ class TicketController(Controller):
         if entries is None:
             raise not_found(ticket_id)
         return HistoryOut(ticket_id, [entry_out(e) for e in entries])
+
+
+async def report_ticket(
+    ctx: ServiceContext, principal: Principal, data: TicketIn
+) -> tuple[int, StoredTicket]:
+    """``POST /api/v1/tickets`` once the caller is a team: 201 and the new ticket, or 200 and the
+    stored one for a retry; a 422 or 409 problem raised. Its handler and the hot route
+    (:mod:`feedback_service.api.hot_routes`) both answer with this."""
+    now = ctx.now()
+    new = new_ticket(data, principal, ctx.tree, now, ctx.settings.clock_skew)
+    try:
+        outcome, ticket = await tickets.create(ctx.db, new, principal.actor, now)
+    except IdConflict as exc:
+        raise id_conflict(exc) from None
+    return 201 if outcome is Outcome.CREATED else 200, ticket
+
+
+async def read_ticket(ctx: ServiceContext, principal: Principal, ticket_id: str) -> StoredTicket:
+    """``GET /api/v1/tickets/{id}`` once the caller may read tickets: the ticket within its scope, or
+    a 404 problem (the same whether it is missing or outside the scope). Shared with the hot route."""
+    ticket = await find_ticket(ctx.db, ticket_id, ticket_scope(principal, ctx.tree))
+    if ticket is None:
+        raise not_found(ticket_id)
+    return ticket
 
 
 def not_found(ticket_id: str) -> ProblemError:
