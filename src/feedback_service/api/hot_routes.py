@@ -8,15 +8,18 @@ the bare framework's ``GET``, and this machinery was most of the difference (doc
 
 :class:`HotRoutes` sits between :class:`~feedback_service.observe.RequestObserver` (so a hot request
 has its id, its log line and its counts like any other) and Litestar. It answers a request itself only
-when Litestar would take it the ordinary way: the exact method and path, no query string, no root
-path, a valid ``Host``, and for a report a JSON ``Content-Type`` and a declared length within the
-limit. It then runs exactly what the route's handler runs, the same functions in the same order:
+when Litestar would take it the ordinary way: the exact method and path (and Litestar's router
+names the same route: ``/api/v1/tickets/batch`` is not a read), no query string, no root path, a
+valid ``Host``, and for a report one JSON ``Content-Type`` and one declared length within the limit.
+It then runs exactly what the route's handler runs, the same functions in the same order (the guard
+before the body is read):
 :func:`~feedback_service.api.security.authenticate` (the token check, throttling and the counting of
 refusals), :func:`~feedback_service.api.security.require_role` with the route's roles,
 :func:`~feedback_service.api.body.decode_strict`, then :func:`~feedback_service.api.tickets.report_ticket`
 or :func:`~feedback_service.api.tickets.read_ticket`; any exception is answered by
 :func:`~feedback_service.api.problems.problem_for`, the app's own translation. Every other request
-goes to Litestar untouched (a body already read is handed over as it came).
+goes to Litestar untouched. One difference is meant: a client that goes away before its body
+arrived is not answered (Litestar logs that as an unhandled error with a 500 nobody receives).
 
 The routes stay declared in Litestar, so the OpenAPI document, another method's 405 and every
 unusual request are its. ``tests/service/test_hot_routes.py`` sends the same requests to the app with
@@ -31,7 +34,8 @@ import msgspec
 from litestar import Litestar
 from litestar._asgi.utils import is_valid_host  # the Host rule Litestar's router applies
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Receive, ReceiveMessage, Scope, Send
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from feedback_service import logs
 from feedback_service.api.body import decode_strict
@@ -56,6 +60,8 @@ __all__ = ["HotRoutes"]
 
 _ONE = BASE + "/"
 _JSON = b"application/json"
+_LENGTH_DIGITS = 15
+"""A longer ``Content-Length`` is Litestar's to refuse (``int`` of a huge one would raise)."""
 _encode = msgspec.json.Encoder().encode
 
 
@@ -79,31 +85,40 @@ class HotRoutes:
             path: str = scope["path"]
             method = scope["method"]
             if ctx is not None and "\x00" not in path and _host_valid(scope):
-                if method == "GET" and path.startswith(_ONE):
+                if method == "GET" and path.startswith(_ONE) and self._routes_to(path, method, self._read):
                     ticket_id = path[len(_ONE) :]
                     if ticket_id and "/" not in ticket_id:
                         await self._answer_read(scope, send, ctx, ticket_id)
                         return
                 elif method == "POST" and path == BASE and self._takes_body(scope):
-                    body = await _body(receive)
-                    if body is None:  # the client went away
-                        return
-                    if len(body) <= self._max_body:
-                        await self._answer_report(scope, send, ctx, body)
-                        return
-                    receive = _replay(body, receive)
+                    await self._answer_report(scope, receive, send, ctx)
+                    return
         await self.app(scope, receive, send)
 
+    def _routes_to(self, path: str, method: str, template: str) -> bool:
+        """Whether Litestar's router sends ``method path`` to the route of ``template`` (a sibling such
+        as ``/api/v1/tickets/batch`` is not the read, whatever its method); its look-up is cached."""
+        try:
+            found: str = self._litestar.asgi_router.handle_routing(path=path, method=method)[4]
+        except Exception:  # no such route, or not for this method: Litestar answers
+            return False
+        return found == template
+
     def _takes_body(self, scope: Scope) -> bool:
-        """A JSON body of a declared, non-zero length within the limit (else Litestar answers)."""
+        """One JSON ``Content-Type`` and one declared, non-zero length within the limit (else Litestar
+        answers: it reads the first of repeated headers, and refuses lengths it cannot parse)."""
         length = content_type = None
         for key, value in scope["headers"]:
             key = key.lower()
             if key == b"content-length":
+                if length is not None:
+                    return False
                 length = value
             elif key == b"content-type":
+                if content_type is not None:
+                    return False
                 content_type = value
-        if length is None or content_type is None or not length.isdigit():
+        if length is None or content_type is None or len(length) > _LENGTH_DIGITS or not length.isdigit():
             return False
         if not 0 < int(length) <= self._max_body:
             return False
@@ -117,27 +132,31 @@ class HotRoutes:
             try:
                 principal = await authenticate(scope, ctx)
                 require_role(principal, *READERS)
-                ticket = await read_ticket(ctx, principal, ticket_id)
+                answer = _ticket_answer(await read_ticket(ctx, principal, ticket_id), 200, location=False)
             except Exception as exc:
-                await _send_problem(send, exc, scope)
-                return
-            await _send_ticket(send, ticket, 200, location=False)
+                answer = _problem_answer(exc, scope)
+            await _send(send, *answer)
         finally:
             if counts is not None:
                 counts.in_progress.dec()
 
-    async def _answer_report(self, scope: Scope, send: Send, ctx: ServiceContext, body: bytes) -> None:
+    async def _answer_report(self, scope: Scope, receive: Receive, send: Send, ctx: ServiceContext) -> None:
         self.answered += 1
         counts = _routed(scope, self._report)
         try:
             try:
+                # As Litestar's route: the guard first, then the body (a caller without a valid token
+                # is refused before its body is read).
                 principal = await authenticate(scope, ctx)
                 require_role(principal, *REPORTERS)
+                body = await _body(receive, self._max_body)
+                if body is None:  # the client went away before its body arrived: nobody to answer
+                    return
                 status, ticket = await report_ticket(ctx, principal, decode_strict(body, TicketIn))
+                answer = _ticket_answer(ticket, status, location=True)
             except Exception as exc:
-                await _send_problem(send, exc, scope)
-                return
-            await _send_ticket(send, ticket, status, location=True)
+                answer = _problem_answer(exc, scope)
+            await _send(send, *answer)
         finally:
             if counts is not None:
                 counts.in_progress.dec()
@@ -162,44 +181,40 @@ def _host_valid(scope: Scope) -> bool:
     return True
 
 
-async def _body(receive: Receive) -> bytes | None:
-    """The whole body, or ``None`` if the client disconnected first."""
+async def _body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or ``None`` if the client disconnected first; Litestar's 413 beyond ``limit``
+    (a server that does not hold the client to its declared length)."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             return None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` for an app that reads ``body`` again, then whatever comes next."""
-    given = False
-
-    async def replayed() -> ReceiveMessage:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes]
+"""A response's status, headers, media type and body."""
 
 
-async def _send_ticket(send: Send, ticket: StoredTicket, status: int, *, location: bool) -> None:
+def _ticket_answer(ticket: StoredTicket, status: int, *, location: bool) -> Answer:
     """What :func:`~feedback_service.api.tickets.ticket_response` answers, as Litestar sends it."""
     headers = [(b"etag", etag(ticket).encode())]
     if location:
         headers.append((b"location", ticket_location(ticket.id).encode()))
-    await _send(send, status, headers, _JSON, _encode(ticket_out(ticket)))
+    return status, headers, _JSON, _encode(ticket_out(ticket))
 
 
-async def _send_problem(send: Send, exc: Exception, scope: Scope) -> None:
+def _problem_answer(exc: Exception, scope: Scope) -> Answer:
     problem, extra = problem_for(exc, cast("HTTPScope", scope)["method"], scope["path"])
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
-    await _send(send, problem.status, headers, PROBLEM_JSON.encode(), problem_content(problem))
+    return problem.status, headers, PROBLEM_JSON.encode(), problem_content(problem)
 
 
 async def _send(
