@@ -103,16 +103,19 @@ class Lookup:
 
     def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...], list[Any], list[Any]]] = {}
+        self._compiled: dict[str, tuple[str, tuple[str, ...], list[tuple[int, Any]], list[Any]]] = {}
 
-    def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], list[Any], list[Any]]:
-        """The SQL, its parameters' names in order, each column's result processor, the columns."""
+    def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...], list[tuple[int, Any]], list[Any]]:
+        """The SQL, its parameters' names in order, the (position, result processor) pairs of the
+        columns that have one (most have none: converting only those is a third of the cost), the
+        columns."""
         known = self._compiled.get(dialect.name)
         if known is None:
             compiled = self.statement.compile(dialect=dialect)
             columns = list(self.statement.selected_columns)
             processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-            known = (compiled.string, tuple(compiled.positiontup or ()), processors, columns)
+            converters = [(i, p) for i, p in enumerate(processors) if p is not None]
+            known = (compiled.string, tuple(compiled.positiontup or ()), converters, columns)
             self._compiled[dialect.name] = known
         return known
 
@@ -156,9 +159,9 @@ class LocalReads:
 
     def lookup(self, lookup: Lookup, params: dict[str, Any]) -> LookupRow | None:
         """``lookup`` run as plain SQL on this thread's ``sqlite3`` connection (one statement, atomic)."""
-        sql, names, processors, columns = lookup.compiled(self._engine.dialect)
+        sql, names, converters, columns = lookup.compiled(self._engine.dialect)
         values = [params[n] for n in names]
-        return _row(_fetch(self._raw(), sql, values), processors, columns)
+        return _row(_fetch(self._raw(), sql, values), converters, columns)
 
     def access_version(self) -> int | None:
         """``access_version`` as of the latest commit (``None`` if its row is missing)."""
@@ -194,10 +197,15 @@ def _fetch(raw: sqlite3.Connection, sql: str, values: list[Any]) -> Any:
         raise sa.exc.OperationalError(sql, values, exc) from exc
 
 
-def _row(found: Any, processors: list[Any], columns: list[Any]) -> LookupRow | None:
+def _row(found: Any, converters: list[tuple[int, Any]], columns: list[Any]) -> LookupRow | None:
     if found is None:
         return None
-    row = LookupRow(v if p is None else p(v) for p, v in zip(processors, found, strict=True))
+    if len(found) != len(columns):
+        raise ValueError(f"a row of {len(found)} columns for a select of {len(columns)}")
+    values = list(found)
+    for i, convert in converters:
+        values[i] = convert(values[i])
+    row = LookupRow(values)
     row.columns = columns
     return row
 
