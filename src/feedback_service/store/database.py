@@ -390,7 +390,11 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
     # hide_parameters: an error's message names the statement but never its values (citizen text).
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False, "hide_parameters": True}
     if parsed.get_backend_name() != "sqlite":
-        options.update(pool_size=pool_size, max_overflow=pool_size)
+        # Twice the pool size, all kept once opened, and no overflow: an overflow connection is
+        # closed when it is returned to a full pool, so 64 concurrent reads opened and closed a
+        # connection (a TCP connect, an SSL attempt, a startup) on most requests: half of the
+        # read's time (docs/performance.md). The ceiling is the same as before (pool + overflow).
+        options.update(pool_size=pool_size * 2, max_overflow=0)
         engine = create_async_engine(parsed, **options)
         watch_pool(engine.sync_engine, store=engine.dialect.name, purpose="read_write")
         single = engine.execution_options(isolation_level="AUTOCOMMIT")
