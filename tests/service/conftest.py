@@ -7,6 +7,8 @@ the same server) and emptied before each test, so tests are independent and chea
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from service_api import POSTGRES_URL, STORES, Api, migrated, own_postgres_database, small_tree
 
 from feedback_service.app import create_app
+from feedback_service.logs import configure_logging
 from feedback_service.settings import Settings
 
 
@@ -58,3 +61,16 @@ def api(settings: Settings) -> Iterator[Api]:
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """What the service logs while the test runs, formatted exactly as `serve` writes it."""
+    stream = io.StringIO()
+    logger = logging.getLogger("feedback_service")
+    level, propagate = logger.level, logger.propagate
+    handler = configure_logging("info", stream)
+    yield stream
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from prometheus_client import REGISTRY
 from service_api import Api, small_tree, ticket_body
 
 from feedback_service.api.hot_routes import HotRoutes
 from feedback_service.app import create_app
-from feedback_service.logs import configure_logging
 from feedback_service.settings import Settings
 from feedback_service.store.tokens import revoke_token
 
@@ -129,18 +125,6 @@ def _script() -> list[Step]:
             [("content-type", "application/json"), ("content-length", "2")],
         ),  # hot: 400
     ]
-
-
-@pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    logger = logging.getLogger("feedback_service")
-    level, propagate = logger.level, logger.propagate
-    handler = configure_logging("info", stream)
-    yield stream
-    logger.removeHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = propagate
 
 
 def _run(

@@ -22,19 +22,6 @@ from feedback_service.dashboard.session import CSRF_FIELD, SESSION_COOKIE
 from feedback_service.logs import configure_logging
 
 
-@pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """What the service logs while the test runs, formatted exactly as `serve` writes it."""
-    stream = io.StringIO()
-    logger = logging.getLogger("feedback_service")
-    level, propagate = logger.level, logger.propagate
-    handler = configure_logging("info", stream)
-    yield stream
-    logger.removeHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = propagate
-
-
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 

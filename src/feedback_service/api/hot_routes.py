@@ -28,6 +28,7 @@ and without this layer and requires the same status, headers, body and log line.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import msgspec
@@ -60,6 +61,8 @@ __all__ = ["HotRoutes"]
 
 _ONE = BASE + "/"
 _JSON = b"application/json"
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes]
+"""A response's status, headers, media type and body."""
 _LENGTH_DIGITS = 15
 """A longer ``Content-Length`` is Litestar's to refuse (``int`` of a huge one would raise)."""
 _encode = msgspec.json.Encoder().encode
@@ -125,41 +128,45 @@ class HotRoutes:
         media = content_type.split(b";", 1)[0].strip().lower()
         return media == _JSON or json_media(media.decode("latin-1"))
 
-    async def _answer_read(self, scope: Scope, send: Send, ctx: ServiceContext, ticket_id: str) -> None:
+    async def _answer(
+        self, scope: Scope, send: Send, template: str, work: Callable[[], Awaitable[Answer | None]]
+    ) -> None:
+        """Run ``work`` counted under the route of ``template``, and send what it answers, or the
+        problem of what it raised (``None``: the client went away, nobody to answer)."""
         self.answered += 1
-        counts = _routed(scope, self._read)
+        counts = _routed(scope, template)
         try:
             try:
-                principal = await authenticate(scope, ctx)
-                require_role(principal, *READERS)
-                answer = _ticket_answer(await read_ticket(ctx, principal, ticket_id), 200, location=False)
+                answer = await work()
             except Exception as exc:
                 answer = _problem_answer(exc, scope)
-            await _send(send, *answer)
+            if answer is not None:
+                await _send(send, *answer)
         finally:
             if counts is not None:
                 counts.in_progress.dec()
 
+    async def _answer_read(self, scope: Scope, send: Send, ctx: ServiceContext, ticket_id: str) -> None:
+        async def read() -> Answer:
+            principal = await authenticate(scope, ctx)
+            require_role(principal, *READERS)
+            return _ticket_answer(await read_ticket(ctx, principal, ticket_id), 200, location=False)
+
+        await self._answer(scope, send, self._read, read)
+
     async def _answer_report(self, scope: Scope, receive: Receive, send: Send, ctx: ServiceContext) -> None:
-        self.answered += 1
-        counts = _routed(scope, self._report)
-        try:
-            try:
-                # As Litestar's route: the guard first, then the body (a caller without a valid token
-                # is refused before its body is read).
-                principal = await authenticate(scope, ctx)
-                require_role(principal, *REPORTERS)
-                body = await _body(receive, self._max_body)
-                if body is None:  # the client went away before its body arrived: nobody to answer
-                    return
-                status, ticket = await report_ticket(ctx, principal, decode_strict(body, TicketIn))
-                answer = _ticket_answer(ticket, status, location=True)
-            except Exception as exc:
-                answer = _problem_answer(exc, scope)
-            await _send(send, *answer)
-        finally:
-            if counts is not None:
-                counts.in_progress.dec()
+        async def report() -> Answer | None:
+            # As Litestar's route: the guard first, then the body (a caller without a valid token is
+            # refused before its body is read).
+            principal = await authenticate(scope, ctx)
+            require_role(principal, *REPORTERS)
+            body = await _body(receive, self._max_body)
+            if body is None:  # the client went away before its body arrived
+                return None
+            status, ticket = await report_ticket(ctx, principal, decode_strict(body, TicketIn))
+            return _ticket_answer(ticket, status, location=True)
+
+        await self._answer(scope, send, self._report, report)
 
 
 def _template(app: Litestar, method: str, path: str) -> str:
@@ -197,10 +204,6 @@ async def _body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes]
-"""A response's status, headers, media type and body."""
 
 
 def _ticket_answer(ticket: StoredTicket, status: int, *, location: bool) -> Answer:
