@@ -50,9 +50,9 @@ from feedback_service.api.tickets import (
     REPORTERS,
     read_ticket,
     report_ticket,
-    ticket_location,
+    ticket_headers,
 )
-from feedback_service.api.wire import etag, ticket_out
+from feedback_service.api.wire import ticket_out
 from feedback_service.context import CONTEXT_KEY, ServiceContext
 from feedback_service.observe import route_started
 from feedback_service.store.records import StoredTicket
@@ -208,16 +208,17 @@ async def _body(receive: Receive, limit: int) -> bytes | None:
 
 def _ticket_answer(ticket: StoredTicket, status: int, *, location: bool) -> Answer:
     """What :func:`~feedback_service.api.tickets.ticket_response` answers, as Litestar sends it."""
-    headers = [(b"etag", etag(ticket).encode())]
-    if location:
-        headers.append((b"location", ticket_location(ticket.id).encode()))
-    return status, headers, _JSON, _encode(ticket_out(ticket))
+    return status, _pairs(ticket_headers(ticket, location=location)), _JSON, _encode(ticket_out(ticket))
 
 
 def _problem_answer(exc: Exception, scope: Scope) -> Answer:
     problem, extra = problem_for(exc, cast("HTTPScope", scope)["method"], scope["path"])
-    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
-    return problem.status, headers, PROBLEM_JSON.encode(), problem_content(problem)
+    return problem.status, _pairs(extra), PROBLEM_JSON.encode(), problem_content(problem)
+
+
+def _pairs(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """Headers as ASGI sends them (names in lower case, as Litestar's ``Response`` does)."""
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
 async def _send(

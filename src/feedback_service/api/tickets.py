@@ -35,6 +35,7 @@ __all__ = [
     "not_found",
     "read_ticket",
     "report_ticket",
+    "ticket_headers",
     "ticket_location",
     "ticket_response",
 ]
@@ -56,10 +57,16 @@ def ticket_response(
     ticket: StoredTicket, status: int = 200, *, location: bool = False
 ) -> Response[TicketOut]:
     """A ticket with its ETag (and ``Location`` for a creation or a replay of one)."""
+    return Response(ticket_out(ticket), status_code=status, headers=ticket_headers(ticket, location=location))
+
+
+def ticket_headers(ticket: StoredTicket, *, location: bool) -> dict[str, str]:
+    """The headers of a ticket's answer: its ETag, and ``Location`` for a creation or its replay
+    (the route's and the hot route's, :mod:`feedback_service.api.hot_routes`)."""
     headers = {"ETag": etag(ticket)}
     if location:
         headers["Location"] = ticket_location(ticket.id)
-    return Response(ticket_out(ticket), status_code=status, headers=headers)
+    return headers
 
 
 def id_conflict(exc: IdConflict) -> ProblemError:
