@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store.bulk import MultiRow, chunk_sizes
@@ -117,3 +118,40 @@ def test_a_column_with_a_python_default_must_be_given() -> None:
                      sa.Column("n", sa.Integer(), default=1))  # fmt: skip
     with pytest.raises(ValueError, match="Python defaults"):
         MultiRow(table, ["id"])
+
+
+_SQLITE = sqlite_dialect.dialect()
+
+
+def _composed(value: dt.datetime | None) -> object:
+    """What SQLAlchemy itself binds for a ``UtcDateTime`` on SQLite: its conversion, then the
+    ``DATETIME`` text format (the composition ``UtcDateTime.bind_processor`` does in one step)."""
+    column = UtcDateTime()
+    text = column.impl_instance.dialect_impl(_SQLITE).bind_processor(_SQLITE)
+    assert text is not None
+    return text(column.process_bind_param(value, _SQLITE))
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [dt.UTC, dt.timezone(dt.timedelta(hours=7)), dt.timezone(dt.timedelta(hours=-9, minutes=-30))]
+        ),
+    )
+)
+def test_a_moment_is_bound_on_sqlite_exactly_as_sqlalchemy_composes_it(moment: dt.datetime) -> None:
+    fused = UtcDateTime().dialect_impl(_SQLITE).bind_processor(_SQLITE)
+    assert fused is not None
+    assert fused(moment) == _composed(moment)
+    assert fused(None) is None
+
+
+def test_a_naive_moment_is_refused_by_the_fused_processor_too() -> None:
+    fused = UtcDateTime().dialect_impl(_SQLITE).bind_processor(_SQLITE)
+    assert fused is not None
+    with pytest.raises(ValueError, match="naive"):
+        fused(dt.datetime(2026, 3, 1, 9, 30))
+    with pytest.raises(ValueError, match="naive"):
+        _composed(dt.datetime(2026, 3, 1, 9, 30))
