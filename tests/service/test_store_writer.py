@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store import Database, open_database
 from feedback_service.store.database import insert_later, inserts_only
-from feedback_service.store.writer import PooledWriter, SqliteWriter, Work
+from feedback_service.store.writer import THREAD_NAME, PooledWriter, SqliteWriter, Work
 
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
@@ -343,3 +344,96 @@ def test_a_deferred_duplicate_fails_its_own_write_only(store: Store) -> None:
         assert await stored(db) == [5, 6]
 
     store.run(scenario)
+
+
+# --- SQLite: where a group runs ---
+
+
+def recording(note: int, threads: list[str]) -> Work[int]:
+    """An inserts-only write that notes the thread it ran on."""
+    queued = insert_later_note(note)
+
+    def work(conn: sa.Connection) -> int:
+        threads.append(threading.current_thread().name)
+        return queued(conn)
+
+    return inserts_only(work)
+
+
+def commits_on(db: Database, threads: list[str]) -> None:
+    """Note the thread of every COMMIT of the writer's connection."""
+
+    def note(_conn: sa.Connection) -> None:
+        threads.append(threading.current_thread().name)
+
+    sa.event.listen(writer_of(db)._engine, "commit", note)
+
+
+def test_a_group_of_creations_runs_on_the_event_loop_and_commits_in_the_writer_thread(tmp_path: Path) -> None:
+    """Inserts-only writes (ticket creations) run their statements where they were submitted, in one
+    transaction, and the COMMIT (the fsync) is the writer thread's."""
+
+    async def scenario(db: Database) -> None:
+        ran: list[str] = []
+        committed: list[str] = []
+        commits_on(db, committed)
+        outcomes, groups = await while_busy(db, [recording(n, ran) for n in range(6)])
+        assert outcomes == list(range(6))
+        assert groups == 1
+        assert set(ran) == {threading.current_thread().name}
+        assert committed[-1] == THREAD_NAME
+        assert await stored(db) == list(range(6))
+
+    run(tmp_path, scenario)
+
+
+def test_a_creation_that_finds_the_lock_held_by_another_process_waits_in_the_writer_thread(
+    tmp_path: Path,
+) -> None:
+    """The event loop never waits for SQLite's lock: while another connection holds it, the group
+    goes to the writer thread, which waits for it (the busy timeout) and then stores it."""
+
+    async def scenario(db: Database) -> None:
+        ran: list[str] = []
+        other = sqlite3.connect(tmp_path / "writer.db", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            before = writer_of(db).groups
+            writing = asyncio.ensure_future(db.write(recording(1, ran)))
+            # A transaction is begun (counted) once the lock is had, or, in the writer thread, as it
+            # starts waiting for it; the event loop's attempt gives up first and counts nothing.
+            while writer_of(db).groups == before:
+                await asyncio.sleep(0.001)
+            assert not writing.done()
+            other.execute("ROLLBACK")
+            assert await asyncio.wait_for(writing, 10) == 1
+        finally:
+            other.close()
+        assert ran == [THREAD_NAME]
+        assert await stored(db) == [1]
+
+    run(tmp_path, scenario)
+
+
+def test_a_write_from_another_event_loop_joins_the_writes_in_flight(tmp_path: Path) -> None:
+    """Two event loops on one store (a thread of its own running one): the second loop's write is
+    run with the first loop's, one connection, one group at a time, and answered on its own loop."""
+
+    async def scenario(db: Database) -> None:
+        started, release = threading.Event(), threading.Event()
+
+        def hold(conn: sa.Connection) -> None:
+            started.set()
+            release.wait(10)
+
+        blocker = asyncio.ensure_future(db.write(hold))
+        assert await asyncio.to_thread(started.wait, 10)
+        other = asyncio.ensure_future(asyncio.to_thread(asyncio.run, db.write(insert(9))))
+        await asyncio.sleep(0.05)
+        assert not other.done()  # it waits for the group in flight
+        release.set()
+        await blocker
+        assert await asyncio.wait_for(other, 10) == 9
+        assert await stored(db) == [9]
+
+    run(tmp_path, scenario)

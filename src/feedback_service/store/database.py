@@ -7,7 +7,8 @@ in a transaction and commits it. Both stores commit concurrent writes together (
 :mod:`~feedback_service.store.writer`): on PostgreSQL a :class:`~feedback_service.store.writer.PooledWriter`
 runs up to two write transactions per process on pooled ``asyncpg`` connections
 (``AsyncConnection.run_sync``), each holding every write that waited; on SQLite the one writer
-thread does. If a write of a group raises, the group runs again write by write, so a failing write
+does (a group of creations on the event loop, its ``COMMIT`` and every other group in the writer's
+thread). If a write of a group raises, the group runs again write by write, so a failing write
 fails alone. Writes never wait on the event loop in the middle of a transaction.
 
 SQLite needs care to behave like a server database under concurrent writers:
@@ -65,6 +66,7 @@ __all__ = [
     "Read",
     "insert_later",
     "inserts_only",
+    "is_inserts_only",
     "open_database",
     "parse_database_url",
     "run_writes",
@@ -72,7 +74,8 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 30_000
 LOCAL_BUSY_TIMEOUT_MS = 20
-"""How long a read on the event loop's thread may wait for SQLite's lock before going elsewhere."""
+"""How long a read, or a group of creations' ``BEGIN IMMEDIATE`` (store/writer.py), on the event loop's
+thread may wait for SQLite's lock before going elsewhere (a pooled reader; the writer thread)."""
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -315,6 +318,11 @@ def inserts_only(work: Work[T]) -> Work[T]:
     return work
 
 
+def is_inserts_only(work: Work[Any]) -> bool:
+    """Whether ``work`` was marked by :func:`inserts_only`."""
+    return bool(getattr(work, _INSERTS_ONLY, False))
+
+
 def insert_later(conn: sa.Connection, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` with ``statement`` before the transaction's next write that may read, at the latest
     at its end: the rows of a group's creations go in one statement per table (on SQLite a few
@@ -355,7 +363,7 @@ def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
     conn.info.pop(_LATER, None)
     results = []
     for work in works:
-        if not getattr(work, _INSERTS_ONLY, False):
+        if not is_inserts_only(work):
             _flush_inserts(conn)
         results.append(work(conn))
     _flush_inserts(conn)
@@ -401,7 +409,7 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
         return Database(engine, PooledWriter(engine, run_writes), None, single)
     if parsed.database in (None, "", ":memory:"):
         raise DatabaseUrlError("an in-memory SQLite database is not shared between connections; use a file")
-    # Readers on aiosqlite, many at once; the writer on the synchronous driver, in its own thread.
+    # Readers on aiosqlite, many at once; the writer on the synchronous driver (store/writer.py).
     # The pool keeps four times as many readers as on PostgreSQL: an SQLite connection costs a thread
     # and a few pages, but opening one (a thread, the file, four PRAGMAs) is slow, and group commit
     # answers many requests at once, whose next requests then all authenticate at once. With only
@@ -410,7 +418,15 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
         parsed, pool_size=pool_size * 4, max_overflow=pool_size * 4, pool_timeout=60, **options
     )
     _configure_sqlite(reader.sync_engine, write=False)
-    writer = sa.create_engine(parsed.set(drivername="sqlite"), pool_size=1, max_overflow=0, **options)
+    # check_same_thread off: a group's statements may run on the event loop's thread and its COMMIT
+    # on the writer's (one after the other, never at once: store/writer.py).
+    writer = sa.create_engine(
+        parsed.set(drivername="sqlite"),
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+        **options,
+    )
     _configure_sqlite(writer, write=True)
     watch_pool(reader.sync_engine, store="sqlite", purpose="read")
     watch_pool(writer, store="sqlite", purpose="write")
@@ -423,7 +439,14 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
         **options,
     )
     _configure_sqlite(local, write=False, busy_timeout_ms=LOCAL_BUSY_TIMEOUT_MS)
-    return Database(reader, SqliteWriter(writer, run_writes), LocalReads(local))
+    sqlite_writer = SqliteWriter(
+        writer,
+        run_writes,
+        quick=is_inserts_only,
+        loop_busy_ms=LOCAL_BUSY_TIMEOUT_MS,
+        busy_ms=BUSY_TIMEOUT_MS,
+    )
+    return Database(reader, sqlite_writer, LocalReads(local))
 
 
 def _configure_sqlite(engine: sa.Engine, *, write: bool, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:

@@ -1,4 +1,4 @@
-"""SQLite's single writer: one thread runs every write transaction, and commits them in groups.
+"""The writers: write transactions committed in groups (SQLite's single writer, PostgreSQL's pool).
 
 SQLite takes one writer at a time, so a service on it is as fast as its writer. Two costs dominated
 that writer when each request ran its own transaction through ``aiosqlite``:
@@ -7,12 +7,14 @@ that writer when each request ran its own transaction through ``aiosqlite``:
   each hand-off waited for an event loop that was busy parsing other requests;
 - every ticket paid for its own ``COMMIT``, and with ``synchronous=FULL`` that is an ``fsync``.
 
-Here a write is a plain function of a synchronous connection. The event loop hands it to this thread
-once; the thread runs it with no hand-offs at all, on SQLAlchemy's ``pysqlite`` driver. Writes that
-arrive while a transaction commits wait in a queue, and the thread then runs all of them, in arrival
-order, in ONE transaction (group commit): one ``BEGIN``, one ``COMMIT`` and one ``fsync`` for all, and
-work left for the transaction's end (the trend aggregate's upserts) done once for the group. Nobody
-waits for a group to fill: a write that finds the thread idle starts at once.
+Here a write is a plain function of a synchronous connection, run with no hand-offs at all, on
+SQLAlchemy's ``pysqlite`` driver. Writes that arrive while a transaction commits wait, and then all
+of them run, in arrival order, in ONE transaction (group commit): one ``BEGIN``, one ``COMMIT`` and
+one ``fsync`` for all, and work left for the transaction's end (the trend aggregate's upserts) done
+once for the group. Nobody waits for a group to fill: a write that finds the writer idle starts at
+once. A group of ticket creations runs its statements on the event loop and hands only its
+``COMMIT`` to the writer's thread; any other group runs in that thread (:class:`SqliteWriter` says
+why).
 
 Each write stays atomic on its own. If any write of a group raises (a conflict, a lifecycle error),
 or the ``COMMIT`` fails, the whole transaction rolls back and the group runs again one write per
@@ -37,6 +39,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -46,7 +49,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feedback_service.metrics import WRITE_COMMIT_SECONDS, WRITE_GROUP_SIZE
 
-__all__ = ["MAX_GROUP", "GroupCommit", "PooledWriter", "Runner", "SqliteWriter", "Work", "Writer"]
+__all__ = [
+    "MAX_GROUP",
+    "THREAD_NAME",
+    "GroupCommit",
+    "PooledWriter",
+    "Runner",
+    "SqliteWriter",
+    "Work",
+    "Writer",
+]
 
 T = TypeVar("T")
 Work = Callable[[sa.Connection], T]
@@ -54,6 +66,7 @@ Work = Callable[[sa.Connection], T]
 Runner = Callable[[sa.Connection, Sequence[Work[Any]]], list[Any]]
 """Runs writes one after another in the connection's open transaction; their results, in order."""
 
+THREAD_NAME = "feedback-sqlite-writer"
 MAX_GROUP = 256
 """At most this many writes share one transaction, so one group never holds the lock for long."""
 
@@ -116,80 +129,207 @@ class GroupCommit(Writer):
 
 
 class SqliteWriter(GroupCommit):
-    """The thread that owns the write connection; started by the first write, stopped by :meth:`close`."""
+    """SQLite's writer: groups formed on the event loop, run where they cost the event loop least.
 
-    def __init__(self, engine: sa.Engine, run: Runner, *, max_group: int = MAX_GROUP) -> None:
+    Writes wait in a list on the event loop that submitted them; one group is in flight at a time
+    (one connection, one transaction), and the writes that arrived meanwhile form the next. A group
+    made only of inserts-only writes (``quick``: ticket creations, which only queue rows) runs its
+    statements right on the event loop, and only its ``COMMIT`` (the ``fsync``) goes to the writer
+    thread: its rows are a few multi-row statements, a few milliseconds for the largest group, and
+    running them on the loop spares the dozen hand-offs of the GIL a group cost the thread (each one
+    a wait for an event loop busy with requests; docs/performance.md). The loop never waits for
+    SQLite's lock: its ``BEGIN IMMEDIATE`` gives up after ``loop_busy_ms`` (another process writing)
+    and the thread runs the group instead, waiting as long as ``busy_ms``. Every other group (a
+    write that reads first, a large batch, a migration) runs in the thread, as a whole.
+
+    Each group is settled by :class:`GroupCommit`'s rule: if any write or the ``COMMIT`` raises, the
+    thread runs the writes again one per transaction. The connection is used by one side at a time
+    by construction: the next group starts only once the thread is done with the last.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        run: Runner,
+        *,
+        max_group: int = MAX_GROUP,
+        quick: Callable[[Work[Any]], bool] = lambda _work: False,
+        loop_busy_ms: int = 20,
+        busy_ms: int = 30_000,
+    ) -> None:
         super().__init__(run, "sqlite")
         self._engine = engine
         self._max_group = max_group
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._quick = quick
+        self._loop_busy_ms = loop_busy_ms
+        self._busy_ms = busy_ms
+        self._busy_now = busy_ms  # what the connection's busy_timeout is set to
+        self._conn: sa.Connection | None = None
+        self._waiting: list[_Job] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop whose writes are in flight (``None``: the writer is idle)."""
+        self._in_flight = False
+        """A group is in the thread's hands (so the connection is)."""
+        self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
 
     async def submit(self, work: Work[T]) -> T:
-        """Run ``work`` in the writer thread and return its result once its transaction committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        """Run ``work`` in the next group and return its result once its transaction committed."""
+        loop = asyncio.get_running_loop()
         with self._guard:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="feedback-sqlite-writer", daemon=True)
-                self._thread.start()
-            self._jobs.put(_Job(work, future))
+            owner = self._loop
+            if owner is None:
+                self._loop = owner = loop
+                loop.call_soon(self._next)
+        if owner is not loop and owner.is_closed() and not self._in_flight:
+            with self._guard:  # that loop closed before its writes were taken: they have no one to answer
+                self._waiting, self._loop = [], loop
+            owner = loop
+            loop.call_soon(self._next)
+        if owner is not loop:  # another event loop's writes are in flight: join them there
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.submit(work), owner))
+        future: asyncio.Future[T] = loop.create_future()
+        self._waiting.append(_Job(work, future))
         return await future
 
     async def close(self) -> None:
-        """Finish the queued writes, stop the thread and close its connection."""
+        """Finish the writes already submitted, stop the thread and close the connection."""
+        while self._loop is not None:  # writes in flight: they finish first (and any that join them)
+            await asyncio.sleep(0.005)
         with self._guard:
-            thread = self._thread
+            thread, self._thread = self._thread, None
             if thread is not None:
-                self._jobs.put(None)
-        if thread is None:
-            self._engine.dispose()
+                self._tasks.put(None)
+        if thread is not None:
+            await asyncio.to_thread(thread.join)
+        else:
+            self._close_connection()
+
+    def _next(self) -> None:
+        """On the event loop: start the next group, or become idle."""
+        group = self._waiting[: self._max_group]
+        del self._waiting[: self._max_group]
+        if not group:
+            with self._guard:
+                self._loop = None
             return
-        await asyncio.to_thread(thread.join)
-        with self._guard:
-            # A write submitted while the thread was stopping queued behind the stop; the thread it
-            # would have used is gone, so a new one serves it (the engine reopens on demand).
-            self._thread = None
-            if not self._jobs.empty():
-                self._thread = threading.Thread(target=self._run, name="feedback-sqlite-writer", daemon=True)
-                self._thread.start()
+        if all(self._quick(job.work) for job in group) and self._run_here(group):
+            return
+        self._hand(_Task(group))
 
-    def _run(self) -> None:
-        conn: sa.Connection | None = None
+    def _run_here(self, group: list[_Job]) -> bool:
+        """Run ``group``'s statements on this event loop and hand its ``COMMIT`` to the thread; or
+        ``False`` (nothing done) when the thread must run it: the lock is held elsewhere, or the
+        file cannot be opened now."""
         try:
-            stopping = False
-            while not stopping:
-                group, stopping = self._next_group()
-                if not group:
-                    continue
-                try:
-                    if conn is None:
-                        conn = self._engine.connect()
-                except Exception as error:  # the file cannot be opened: say so to everyone waiting
-                    for job in group:
-                        _answer(job.future, False, error)
-                    continue
-                self._settle(conn, group)
-        finally:
-            if conn is not None:
-                conn.close()
-            self._engine.dispose()
+            conn = self._connection()
+            self._busy_timeout(conn, self._loop_busy_ms)
+            transaction = conn.begin()
+        except Exception:  # SQLite's lock is held by another process, or the file is not there:
+            return False  # the thread waits for the lock, or says what is wrong
+        started = time.perf_counter()
+        self.groups += 1
+        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+        try:
+            results = self._run_writes(conn, [job.work for job in group])
+        except BaseException as error:  # a write failed: nothing of the group is kept; each runs alone
+            with contextlib.suppress(Exception):  # (if even that fails, the thread's BEGIN says so)
+                transaction.rollback()
+            self._timed(started)
+            self._hand(_Task(group, alone=True))
+            if isinstance(error, KeyboardInterrupt):  # the group is answered; the interrupt goes on
+                raise
+            return True
+        self._hand(_Task(group, transaction, results, started))
+        return True
 
-    def _next_group(self) -> tuple[list[_Job], bool]:
-        """The writes waiting now (at least one; waits for it), and whether :meth:`close` was asked."""
-        first = self._jobs.get()
-        if first is None:
-            return [], True
-        group = [first]
-        while len(group) < self._max_group:
+    def _hand(self, task: _Task) -> None:
+        with self._guard:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
+                self._thread.start()
+        self._in_flight = True
+        self._tasks.put(task)
+
+    def _serve(self) -> None:
+        """The writer thread: commits and whole groups, one at a time, until :meth:`close`."""
+        try:
+            while (task := self._tasks.get()) is not None:
+                try:
+                    self._finish(task)
+                finally:
+                    self._in_flight = False
+                    loop = task.group[0].future.get_loop()
+                    try:
+                        loop.call_soon_threadsafe(self._next)
+                    except RuntimeError:  # that event loop is closed: nobody waits on its writes
+                        with self._guard:
+                            if self._loop is loop:
+                                self._waiting, self._loop = [], None
+        finally:
+            self._close_connection()
+
+    def _finish(self, task: _Task) -> None:
+        group = task.group
+        if task.transaction is not None:  # statements run on the event loop: commit them
             try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if job is None:
-                return group, True
-            group.append(job)
-        return group, False
+                task.transaction.commit()
+            except BaseException:  # nothing of the group is stored: each write runs alone
+                with contextlib.suppress(Exception):
+                    task.transaction.rollback()
+            else:
+                self._timed(task.started)
+                _answer_all([job.future for job in group], task.results)
+                return
+            self._timed(task.started)
+            task = _Task(group, alone=True)
+        try:
+            conn = self._connection()
+            self._busy_timeout(conn, self._busy_ms)
+        except Exception as error:  # the file cannot be opened: say so to everyone waiting
+            for job in group:
+                _answer(job.future, False, error)
+            return
+        if task.alone:
+            for job in group:
+                self._settle(conn, [job])
+        else:
+            self._settle(conn, group)
+
+    def _timed(self, started: float) -> None:
+        """A transaction begun on the event loop has ended, committed or not (as every other
+        transaction is timed: :meth:`GroupCommit._transaction`)."""
+        WRITE_COMMIT_SECONDS.labels(store=self._store).observe(time.perf_counter() - started)
+
+    def _connection(self) -> sa.Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+            self._busy_now = self._busy_ms  # as every connection of the engine starts
+        return self._conn
+
+    def _busy_timeout(self, conn: sa.Connection, ms: int) -> None:
+        if self._busy_now != ms:
+            conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={ms}").close()  # type: ignore[union-attr]
+            self._busy_now = ms
+
+    def _close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+        self._engine.dispose()
+
+
+@attrs.define
+class _Task:
+    """What the writer thread is handed: a group to commit (its statements already run on the event
+    loop, in ``transaction``), or to run itself (``alone``: one transaction per write)."""
+
+    group: list[_Job]
+    transaction: sa.RootTransaction | None = None
+    results: list[Any] = attrs.field(factory=list)
+    started: float = 0.0
+    alone: bool = False
 
 
 class PooledWriter(GroupCommit):
