@@ -130,10 +130,10 @@ def serve(settings: Settings, sock: socket.socket, *, workers: int, app: str = A
     """Serve on the bound ``sock`` until stopped; the workers read ``settings`` from the environment
     this sets. The socket is closed on return. ``app`` is another factory for a baseline served exactly
     the same way (``bench/echo_app.py``)."""
-    import uvicorn
     from uvicorn.supervisors import Multiprocess
 
     from feedback_service import metrics
+    from feedback_service.worker import Server
 
     os.environ.update(settings.to_env())
     scratch = _metrics_directory() if workers > 1 else None
@@ -141,7 +141,7 @@ def serve(settings: Settings, sock: socket.socket, *, workers: int, app: str = A
         metrics.serve_internally(settings.metrics_address)
     host, port = sock.getsockname()[:2]
     config = uvicorn_config(settings, host=host, port=port, workers=workers, app=app)
-    server = uvicorn.Server(config)
+    server = Server(config)
     if workers == 1:
         config.load_app()  # a worker that cannot build the app says so before "serving on"
     shown = f"[{host}]" if ":" in host else host

@@ -311,3 +311,43 @@ def test_bad_proxy_and_grace_settings_are_named() -> None:
         Settings.from_env({"FEEDBACK_SHUTDOWN_GRACE_SECONDS": "-1"})
     assert Settings().shutdown_grace == 30
     assert uvicorn_config(Settings(), host="127.0.0.1", port=0).timeout_graceful_shutdown == 30
+
+
+def test_a_started_server_leaves_its_start_out_of_the_cycle_collector() -> None:
+    """Once uvicorn has started the app, what the start built is frozen (``gc.freeze``): the oldest
+    generation's runs then walk only what requests built since, instead of holding every request in
+    flight for tens of milliseconds (docs/performance.md)."""
+    import gc
+
+    from feedback_service.server import bind
+    from feedback_service.worker import Server
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    config = uvicorn_config(Settings.from_env({}), host="127.0.0.1", port=0, app=app)
+    server = Server(config)
+
+    async def start_and_stop() -> int:
+        gc.unfreeze()
+        sock = bind("127.0.0.1", 0)
+        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        frozen = gc.get_freeze_count()
+        server.should_exit = True
+        await serving
+        sock.close()
+        return frozen
+
+    try:
+        assert asyncio.run(start_and_stop()) > 0
+    finally:
+        gc.unfreeze()
