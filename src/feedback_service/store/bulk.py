@@ -24,6 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from feedback_service.store.types import UtcDateTime
+
 __all__ = ["MAX_ROWS", "MultiRow", "chunk_sizes"]
 
 MAX_ROWS = 256
@@ -74,7 +76,8 @@ class MultiRow:
 
     def processors(self, dialect: sa.Dialect) -> list[Callable[[Any], Any] | None]:
         """Each column's bind processor on ``dialect`` (``None`` where values go as they are); those of
-        dates and moments remember their last results (a group's rows share a few days and moments)."""
+        dates and moments remember their last results (a group's rows share a few days and moments;
+        a ``UtcDateTime`` remembers its own, across columns: store/types.py)."""
         if self._processors is None:
             processors: list[Callable[[Any], Any] | None] = []
             for name in self.columns:
@@ -82,7 +85,11 @@ class MultiRow:
                 processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(
                     dialect
                 )
-                if processor is not None and column_type.python_type in (dt.date, dt.datetime):
+                if (
+                    processor is not None
+                    and column_type.python_type in (dt.date, dt.datetime)
+                    and not isinstance(column_type, UtcDateTime)
+                ):
                     processor = _remembering(processor)
                 processors.append(processor)
             self._processors = processors

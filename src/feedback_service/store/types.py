@@ -43,22 +43,14 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         composition was a tenth of the event loop's time under intake load (docs/performance.md).
         ``isoformat`` of the naive UTC moment is the same text (a 4-digit year, microseconds always
         written): ``tests/service/test_store_bulk.py`` holds it to SQLAlchemy's own composition.
-        Any other dialect or storage format: SQLAlchemy's composition.
+        Recent texts are kept (:data:`_TEXTS`). Any other dialect or storage format: SQLAlchemy's
+        composition.
         """
         composed = super().bind_processor(dialect)
         impl = self.impl_instance.dialect_impl(dialect)
         if dialect.name != "sqlite" or getattr(impl, "_storage_format", None) != _SQLITE_TEXT:
             return composed
-        utc = dt.UTC
-
-        def process(value: dt.datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None or value.utcoffset() is None:
-                raise ValueError(f"refusing to store a naive datetime: {value.isoformat()}")
-            return value.astimezone(utc).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process
+        return _sqlite_text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
@@ -68,3 +60,30 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+_TEXTS: dict[dt.datetime, str] = {}
+"""Recent moments' SQLite text, shared by every ``UtcDateTime`` column: a ticket's row and its history
+entry hold the same two moments (observed, received) five times between them. Equal instants are
+equal keys whatever their offsets, and have the same UTC text."""
+_TEXTS_KEPT = 1024
+
+
+def _sqlite_text(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    plain = type(value) is dt.datetime  # (a naive moment is never a key: it equals no aware one)
+    text = _TEXTS.get(value) if plain else None
+    if text is None:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"refusing to store a naive datetime: {value.isoformat()}")
+        text = _utc_text(value)
+        if plain:
+            if len(_TEXTS) >= _TEXTS_KEPT:
+                _TEXTS.clear()
+            _TEXTS[value] = text
+    return text
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
