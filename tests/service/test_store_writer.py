@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from service_api import own_postgres_database
 from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store import Database, open_database
+from feedback_service.store.commit_process import CommitProcess
 from feedback_service.store.database import insert_later, inserts_only
 from feedback_service.store.writer import THREAD_NAME, PooledWriter, SqliteWriter, Work
 
@@ -33,11 +35,11 @@ class Refused(Exception):
     """A write's own failure, raised after it wrote something."""
 
 
-def run(tmp_path: Path, scenario: Callable[[Database], Awaitable[T]]) -> T:
+def run(tmp_path: Path, scenario: Callable[[Database], Awaitable[T]], *, commit_process: bool = True) -> T:
     """``scenario`` on a fresh store with a ``notes`` table, in one event loop."""
 
     async def main() -> T:
-        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'writer.db'}")
+        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'writer.db'}", commit_process=commit_process)
         try:
             await db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
             return await scenario(db)
@@ -361,7 +363,7 @@ def recording(note: int, threads: list[str]) -> Work[int]:
 
 
 def commits_on(db: Database, threads: list[str]) -> None:
-    """Note the thread of every COMMIT of the writer's connection."""
+    """Note the thread of every COMMIT of the writer's own connection."""
 
     def note(_conn: sa.Connection) -> None:
         threads.append(threading.current_thread().name)
@@ -369,9 +371,36 @@ def commits_on(db: Database, threads: list[str]) -> None:
     sa.event.listen(writer_of(db)._engine, "commit", note)
 
 
-def test_a_group_of_creations_runs_on_the_event_loop_and_commits_in_the_writer_thread(tmp_path: Path) -> None:
-    """Inserts-only writes (ticket creations) run their statements where they were submitted, in one
-    transaction, and the COMMIT (the fsync) is the writer thread's."""
+def committer_of(db: Database) -> CommitProcess:
+    committer = writer_of(db)._committer
+    assert committer is not None
+    return committer
+
+
+def test_a_group_of_creations_is_committed_by_the_commit_process(tmp_path: Path) -> None:
+    """Inserts-only writes (ticket creations) run where they were submitted, to the statements they
+    leave; the commit process runs those in one transaction and commits it."""
+
+    async def scenario(db: Database) -> None:
+        ran: list[str] = []
+        committed: list[str] = []
+        commits_on(db, committed)
+        outcomes, groups = await while_busy(db, [recording(n, ran) for n in range(6)])
+        assert outcomes == list(range(6))
+        assert groups == 1
+        assert set(ran) == {threading.current_thread().name}
+        assert committer_of(db).commits == 1
+        assert committed == [
+            THREAD_NAME
+        ]  # the holding write's: the writer's own connection, nothing of the group
+        assert await stored(db) == list(range(6))
+
+    run(tmp_path, scenario)
+
+
+def test_without_the_commit_process_a_group_of_creations_commits_in_the_writer_thread(tmp_path: Path) -> None:
+    """The same group, when no commit process is wanted: its statements run on the event loop, in one
+    transaction, and its COMMIT (the fsync) is the writer thread's."""
 
     async def scenario(db: Database) -> None:
         ran: list[str] = []
@@ -384,14 +413,34 @@ def test_a_group_of_creations_runs_on_the_event_loop_and_commits_in_the_writer_t
         assert committed[-1] == THREAD_NAME
         assert await stored(db) == list(range(6))
 
+    run(tmp_path, scenario, commit_process=False)
+
+
+def test_the_lock_held_by_another_process_never_holds_the_event_loop(tmp_path: Path) -> None:
+    """While another connection holds SQLite's lock, the commit process waits for it and the event
+    loop goes on; once the lock is free, the group is stored."""
+
+    async def scenario(db: Database) -> None:
+        other = sqlite3.connect(tmp_path / "writer.db", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            writing = asyncio.ensure_future(db.write(insert_later_note(1)))
+            for _ in range(20):  # the event loop runs while the group waits for the lock
+                await asyncio.sleep(0.005)
+            assert not writing.done()
+            other.execute("ROLLBACK")
+            assert await asyncio.wait_for(writing, 10) == 1
+        finally:
+            other.close()
+        assert committer_of(db).commits == 1
+        assert await stored(db) == [1]
+
     run(tmp_path, scenario)
 
 
-def test_a_creation_that_finds_the_lock_held_by_another_process_waits_in_the_writer_thread(
-    tmp_path: Path,
-) -> None:
-    """The event loop never waits for SQLite's lock: while another connection holds it, the group
-    goes to the writer thread, which waits for it (the busy timeout) and then stores it."""
+def test_without_the_commit_process_a_held_lock_sends_the_group_to_the_writer_thread(tmp_path: Path) -> None:
+    """The event loop never waits for SQLite's lock itself: its BEGIN gives up, and the writer thread
+    waits for the lock (the busy timeout) and then stores the group."""
 
     async def scenario(db: Database) -> None:
         ran: list[str] = []
@@ -411,6 +460,30 @@ def test_a_creation_that_finds_the_lock_held_by_another_process_waits_in_the_wri
             other.close()
         assert ran == [THREAD_NAME]
         assert await stored(db) == [1]
+
+    run(tmp_path, scenario, commit_process=False)
+
+
+def test_a_commit_process_that_dies_with_a_group_leaves_it_to_the_writer_thread(tmp_path: Path) -> None:
+    """The child is stopped, given a group, then killed: nothing of the group was committed, so the
+    writer thread stores it, each write alone; the next group gets a new child."""
+
+    async def scenario(db: Database) -> None:
+        assert await db.write(insert_later_note(1)) == 1  # the child is up
+        committer = committer_of(db)
+        child = committer._child
+        assert child is not None
+        child.send_signal(signal.SIGSTOP)
+        writing = asyncio.ensure_future(db.write(insert_later_note(2)))
+        await asyncio.sleep(0.05)
+        assert not writing.done()
+        child.kill()
+        assert await asyncio.wait_for(writing, 10) == 2
+        assert committer.failures == 1
+        assert await db.write(insert_later_note(3)) == 3
+        assert committer._child is not None and committer._child is not child
+        assert committer.commits == 2  # the first and the third
+        assert await stored(db) == [1, 2, 3]
 
     run(tmp_path, scenario)
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from feedback_service.store.types import UtcDateTime
 
-__all__ = ["MAX_ROWS", "MultiRow", "chunk_sizes"]
+__all__ = ["MAX_ROWS", "MultiRow", "chunk_sizes", "collecting", "stop_collecting"]
 
 MAX_ROWS = 256
 """At most this many rows in one statement (and never more bound variables than SQLite allows)."""
@@ -101,6 +101,7 @@ class MultiRow:
         (:class:`sqlalchemy.exc.IntegrityError` for a duplicate key), as ``conn.execute`` would."""
         if not rows:
             return
+        sink: list[tuple[str, list[Any]]] | None = conn.info.get(_COLLECTED)
         processors = self.processors(conn.dialect)
         converters = [(i, p) for i, p in enumerate(processors) if p is not None]
         raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
@@ -117,12 +118,30 @@ class MultiRow:
                 values.extend(row)
             start += size
             sql = self._statement(size)
+            if sink is not None:
+                sink.append((sql, values))
+                continue
             try:
                 raw.execute(sql, values).close()
             except sqlite3.Error as exc:
                 raise sa.exc.DBAPIError.instance(
                     sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=conn.dialect
                 ) from exc
+
+
+_COLLECTED = "feedback_service.collected_statements"
+
+
+def collecting(conn: sa.Connection) -> list[tuple[str, list[Any]]]:
+    """From now on, :meth:`MultiRow.execute` on ``conn`` keeps its statements, in order, in the list
+    returned, rather than running them (until :func:`stop_collecting`)."""
+    statements: list[tuple[str, list[Any]]] = []
+    conn.info[_COLLECTED] = statements
+    return statements
+
+
+def stop_collecting(conn: sa.Connection) -> None:
+    conn.info.pop(_COLLECTED, None)
 
 
 _REMEMBERED = 512

@@ -39,6 +39,7 @@ before DML, so SQLAlchemy is told to emit ``BEGIN`` itself (the recipe in SQLAlc
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -52,7 +53,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from feedback_service.metrics import watch_pool
 from feedback_service.store.aggregate import discard_deltas, flush_deltas
-from feedback_service.store.bulk import MultiRow
+from feedback_service.store.bulk import MultiRow, collecting, stop_collecting
+from feedback_service.store.commit_process import CommitProcess, Statements
 from feedback_service.store.writer import PooledWriter, SqliteWriter, Work, Writer
 
 __all__ = [
@@ -64,12 +66,14 @@ __all__ = [
     "Lookup",
     "LookupRow",
     "Read",
+    "collect_statements",
     "insert_later",
     "inserts_only",
     "is_inserts_only",
     "open_database",
     "parse_database_url",
     "run_writes",
+    "sqlite_pragmas",
 ]
 
 BUSY_TIMEOUT_MS = 30_000
@@ -350,6 +354,21 @@ def _multi_row(table: sa.Table, columns: tuple[str, ...]) -> MultiRow:
     return MultiRow(table, columns)
 
 
+def collect_statements(conn: sa.Connection, works: Sequence[Work[Any]]) -> tuple[list[Any], Statements]:
+    """Run inserts-only ``works`` (:func:`inserts_only`) as :func:`run_writes` does, on a connection
+    outside any transaction, and return their results with the statements they leave, unrun, in
+    order: a group of creations as data, for the commit process (store/writer.py)."""
+    statements = collecting(conn)
+    try:
+        results = run_writes(conn, works)
+    finally:
+        stop_collecting(conn)
+    if conn.in_transaction():  # a write ran SQL of its own: it was no inserts-only write
+        conn.rollback()
+        raise RuntimeError("a write marked inserts-only ran a statement of its own")
+    return results, statements
+
+
 def run_writes(conn: sa.Connection, works: Sequence[Work[Any]]) -> list[Any]:
     """Run ``works`` in the connection's open transaction, then what they left for its end.
 
@@ -392,8 +411,13 @@ def parse_database_url(url: str) -> sa.URL:
     return parsed.set(drivername=driver)
 
 
-def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Database:
-    """A :class:`Database` for ``url`` (SQLite or PostgreSQL; see :func:`parse_database_url`)."""
+def open_database(
+    url: str, *, pool_size: int = 8, echo: bool = False, commit_process: bool = True
+) -> Database:
+    """A :class:`Database` for ``url`` (SQLite or PostgreSQL; see :func:`parse_database_url`).
+
+    ``commit_process=False``: on SQLite, groups of creations commit in the writer's thread rather
+    than in a child process (:mod:`~feedback_service.store.commit_process`)."""
     parsed = parse_database_url(url)
     # hide_parameters: an error's message names the statement but never its values (citizen text).
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": False, "hide_parameters": True}
@@ -445,8 +469,25 @@ def open_database(url: str, *, pool_size: int = 8, echo: bool = False) -> Databa
         quick=is_inserts_only,
         loop_busy_ms=LOCAL_BUSY_TIMEOUT_MS,
         busy_ms=BUSY_TIMEOUT_MS,
+        # On POSIX only: its replies are read with add_reader, which Windows' event loop lacks.
+        committer=CommitProcess(str(parsed.database), sqlite_pragmas())
+        if commit_process and os.name == "posix"
+        else None,
+        collect=collect_statements,
     )
     return Database(reader, sqlite_writer, LocalReads(local))
+
+
+def sqlite_pragmas(busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> list[str]:
+    """What every SQLite connection of the service runs first (the commit process's too)."""
+    return [
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA busy_timeout={busy_timeout_ms}",
+        "PRAGMA foreign_keys=ON",
+        # FULL: a ticket acknowledged with 201 survives a power cut (NORMAL could lose the last
+        # commits, and the phone would already have deleted its copy).
+        "PRAGMA synchronous=FULL",
+    ]
 
 
 def _configure_sqlite(engine: sa.Engine, *, write: bool, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
@@ -456,12 +497,8 @@ def _configure_sqlite(engine: sa.Engine, *, write: bool, busy_timeout_ms: int = 
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            # FULL: a ticket acknowledged with 201 survives a power cut (NORMAL could lose the last
-            # commits, and the phone would already have deleted its copy).
-            cursor.execute("PRAGMA synchronous=FULL")
+            for pragma in sqlite_pragmas(busy_timeout_ms):
+                cursor.execute(pragma)
         finally:
             cursor.close()
 

@@ -48,10 +48,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from feedback_service.metrics import WRITE_COMMIT_SECONDS, WRITE_GROUP_SIZE
+from feedback_service.store.commit_process import CommitProcess, Statements
 
 __all__ = [
     "MAX_GROUP",
     "THREAD_NAME",
+    "Collector",
     "GroupCommit",
     "PooledWriter",
     "Runner",
@@ -65,6 +67,8 @@ Work = Callable[[sa.Connection], T]
 """A write transaction's body: runs on a connection already in a transaction; never commits."""
 Runner = Callable[[sa.Connection, Sequence[Work[Any]]], list[Any]]
 """Runs writes one after another in the connection's open transaction; their results, in order."""
+Collector = Callable[[sa.Connection, Sequence[Work[Any]]], tuple[list[Any], Statements]]
+"""Runs inserts-only writes outside any transaction; their results, and the statements they leave."""
 
 THREAD_NAME = "feedback-sqlite-writer"
 MAX_GROUP = 256
@@ -156,9 +160,13 @@ class SqliteWriter(GroupCommit):
         quick: Callable[[Work[Any]], bool] = lambda _work: False,
         loop_busy_ms: int = 20,
         busy_ms: int = 30_000,
+        committer: CommitProcess | None = None,
+        collect: Collector | None = None,
     ) -> None:
         super().__init__(run, "sqlite")
         self._engine = engine
+        self._committer = committer if collect is not None else None
+        self._collect = collect
         self._max_group = max_group
         self._quick = quick
         self._loop_busy_ms = loop_busy_ms
@@ -194,9 +202,11 @@ class SqliteWriter(GroupCommit):
         return await future
 
     async def close(self) -> None:
-        """Finish the writes already submitted, stop the thread and close the connection."""
+        """Finish the writes already submitted, stop the thread, the commit process and the connection."""
         while self._loop is not None:  # writes in flight: they finish first (and any that join them)
             await asyncio.sleep(0.005)
+        if self._committer is not None:
+            await asyncio.to_thread(self._committer.close)
         with self._guard:
             thread, self._thread = self._thread, None
             if thread is not None:
@@ -219,9 +229,11 @@ class SqliteWriter(GroupCommit):
         self._hand(_Task(group))
 
     def _run_here(self, group: list[_Job]) -> bool:
-        """Run ``group``'s statements on this event loop and hand its ``COMMIT`` to the thread; or
-        ``False`` (nothing done) when the thread must run it: the lock is held elsewhere, or the
-        file cannot be opened now."""
+        """Run ``group``'s writes on this event loop and hand what is left to do (its statements and
+        its ``COMMIT``) to the commit process, or its ``COMMIT`` to the thread; or ``False`` (nothing
+        done) when the thread must run it: the lock is held elsewhere, or the file cannot be opened."""
+        if self._committer is not None and self._collect is not None and self._committer.usable():
+            return self._send(group, self._committer, self._collect)
         try:
             conn = self._connection()
             self._busy_timeout(conn, self._loop_busy_ms)
@@ -242,6 +254,34 @@ class SqliteWriter(GroupCommit):
                 raise
             return True
         self._hand(_Task(group, transaction, results, started))
+        return True
+
+    def _send(self, group: list[_Job], committer: CommitProcess, collect: Collector) -> bool:
+        """The group's writes run here, outside any transaction, to the statements they leave; the
+        commit process runs those and commits; its answer comes back on this event loop."""
+        try:
+            conn = self._connection()
+            results, statements = collect(conn, [job.work for job in group])
+        except BaseException as error:  # a write failed: nothing was run; each runs alone
+            self._hand(_Task(group, alone=True))
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            return True
+        started = time.perf_counter()
+        self.groups += 1
+        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+
+        def committed(error: str | None) -> None:
+            self._timed(started)
+            if error is not None:  # nothing of the group is stored: each write runs alone
+                self._hand(_Task(group, alone=True))
+                return
+            for job, result in zip(group, results, strict=True):
+                if not job.future.done():  # (the caller gave up: the write stands)
+                    job.future.set_result(result)
+            self._next()
+
+        committer.commit(statements, committed)
         return True
 
     def _hand(self, task: _Task) -> None:
