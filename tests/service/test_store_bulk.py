@@ -155,3 +155,17 @@ def test_a_naive_moment_is_refused_by_the_fused_processor_too() -> None:
         fused(dt.datetime(2026, 3, 1, 9, 30))
     with pytest.raises(ValueError, match="naive"):
         _composed(dt.datetime(2026, 3, 1, 9, 30))
+
+
+def test_the_two_moments_of_a_repeated_hour_are_bound_an_hour_apart() -> None:
+    """In a zone's repeated hour, 01:30 before and after the clocks go back are equal as datetimes
+    (PEP 495) but an hour apart: a remembered text must never be the other one's."""
+    from zoneinfo import ZoneInfo
+
+    fused = UtcDateTime().dialect_impl(_SQLITE).bind_processor(_SQLITE)
+    assert fused is not None
+    new_york = ZoneInfo("America/New_York")
+    first = dt.datetime(2026, 11, 1, 1, 30, tzinfo=new_york)
+    second = first.replace(fold=1)
+    assert (fused(first), fused(second)) == ("2026-11-01 05:30:00.000000", "2026-11-01 06:30:00.000000")
+    assert (fused(second), fused(first)) == ("2026-11-01 06:30:00.000000", "2026-11-01 05:30:00.000000")

@@ -510,3 +510,63 @@ def test_a_write_from_another_event_loop_joins_the_writes_in_flight(tmp_path: Pa
         assert await stored(db) == [9]
 
     run(tmp_path, scenario)
+
+
+def test_a_loop_that_closes_with_a_group_at_the_commit_process_leaves_the_writer_usable(
+    tmp_path: Path,
+) -> None:
+    """A caller gives up and its event loop closes while the child holds its group: the next event
+    loop carries on (the child's answer is read there), its writes are stored, and dispose returns."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'closing.db'}"
+    first = asyncio.new_event_loop()
+    db = open_database(url)
+    first.run_until_complete(
+        db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+    )
+    assert first.run_until_complete(db.write(insert_later_note(1))) == 1
+    given_up = first.create_task(db.write(insert_later_note(2)))
+    first.run_until_complete(asyncio.sleep(0))  # submitted
+    first.run_until_complete(asyncio.sleep(0))  # its group sent to the child
+    assert committer_of(db)._waiting  # the child has it
+    given_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        first.run_until_complete(given_up)
+    first.close()
+
+    async def later() -> list[int]:
+        assert await asyncio.wait_for(db.write(insert_later_note(3)), 10) == 3
+        await asyncio.wait_for(db.dispose(), 10)
+        reopened = open_database(url)
+        try:
+            return await stored(reopened)
+        finally:
+            await reopened.dispose()
+
+    assert asyncio.run(later()) == [1, 2, 3]  # the given-up write stands, as any write a caller left
+
+
+def huge(note: int) -> Work[int]:
+    """An inserts-only write of a value no SQLite integer holds (msgpack carries it; SQLite refuses)."""
+
+    def work(conn: sa.Connection) -> int:
+        insert_later(conn, _NOTES.insert(), [{"id": 2**63 + note}])
+        return note
+
+    return inserts_only(work)
+
+
+def test_a_value_sqlite_cannot_bind_fails_its_own_write_and_the_commit_process_lives_on(
+    tmp_path: Path,
+) -> None:
+    """The child answers its error; the group runs again in the thread, where the write gets
+    SQLite's own error; the child stays in use (a failure counts only when it dies)."""
+
+    async def scenario(db: Database) -> None:
+        for _ in range(4):
+            with pytest.raises(OverflowError):
+                await asyncio.wait_for(db.write(huge(0)), 10)
+        assert committer_of(db).usable() and committer_of(db).failures == 0
+        assert await db.write(insert_later_note(1)) == 1
+        assert await stored(db) == [1]
+
+    run(tmp_path, scenario)

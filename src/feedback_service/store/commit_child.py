@@ -7,8 +7,9 @@ and answers each on standard output (:mod:`feedback_service.store.commit_process
 side): the first frame is the file and its ``PRAGMA`` statements, each later one a list of
 ``[sql, values]`` that it runs between ``BEGIN IMMEDIATE`` and ``COMMIT``, answering ``None`` once
 committed or the error's text once rolled back (SQLite's messages name tables and columns, never
-values). It ignores SIGINT and SIGTERM: it ends when its parent closes the pipe, after the parent
-has committed everything it was given, however the parent is stopped.
+values; the parent shows it to nobody: it runs the group again in its own thread). It ignores
+SIGINT and SIGTERM: it ends when its parent closes the pipe, after it has committed everything it
+was given, however the parent is stopped.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def commit(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]]) ->
         for sql, values in statements:
             conn.execute(sql, values).close()
         conn.execute("COMMIT")
-    except sqlite3.Error as exc:
+    except Exception as exc:  # SQLite's error, or a value it cannot bind (an int past 64 bits)
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         return f"{type(exc).__name__}: {exc}"

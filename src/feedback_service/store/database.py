@@ -7,9 +7,9 @@ in a transaction and commits it. Both stores commit concurrent writes together (
 :mod:`~feedback_service.store.writer`): on PostgreSQL a :class:`~feedback_service.store.writer.PooledWriter`
 runs up to two write transactions per process on pooled ``asyncpg`` connections
 (``AsyncConnection.run_sync``), each holding every write that waited; on SQLite the one writer
-does (a group of creations on the event loop, its ``COMMIT`` and every other group in the writer's
-thread). If a write of a group raises, the group runs again write by write, so a failing write
-fails alone. Writes never wait on the event loop in the middle of a transaction.
+does (a group of creations built on the event loop and committed by a child process, every other
+group in the writer's thread). If a write of a group raises, the group runs again write by write,
+so a failing write fails alone. Writes never wait on the event loop in the middle of a transaction.
 
 SQLite needs care to behave like a server database under concurrent writers:
 
@@ -78,8 +78,9 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 30_000
 LOCAL_BUSY_TIMEOUT_MS = 20
-"""How long a read, or a group of creations' ``BEGIN IMMEDIATE`` (store/writer.py), on the event loop's
-thread may wait for SQLite's lock before going elsewhere (a pooled reader; the writer thread)."""
+"""How long a read on the event loop's thread, or a group of creations' ``BEGIN IMMEDIATE`` there when no
+commit process runs (store/writer.py), may wait for SQLite's lock before going elsewhere (a pooled
+reader; the writer thread)."""
 _SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -317,7 +318,12 @@ _INSERTS_ONLY = "_feedback_inserts_only"
 
 def inserts_only(work: Work[T]) -> Work[T]:
     """Mark ``work`` (a function or a :func:`functools.partial`) as one that reads nothing and only
-    inserts, through :func:`insert_later`: consecutive such writes of a group share their statements."""
+    inserts, through :func:`insert_later`: consecutive such writes of a group share their statements,
+    and on SQLite a group of them is committed by the commit process (store/writer.py).
+
+    Such a write must be idempotent: its rows' keys refuse a second copy. A group whose commit
+    process died before answering may have been committed, and runs again write by write (a
+    ticket's creation then finds its id taken and answers with the stored ticket)."""
     setattr(work, _INSERTS_ONLY, True)
     return work
 

@@ -64,15 +64,18 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
 
 _TEXTS: dict[dt.datetime, str] = {}
 """Recent moments' SQLite text, shared by every ``UtcDateTime`` column: a ticket's row and its history
-entry hold the same two moments (observed, received) five times between them. Equal instants are
-equal keys whatever their offsets, and have the same UTC text."""
+entry hold the same two moments (observed, received) five times between them. Moments with fixed
+offsets (``datetime.timezone``, as the wire and the clock give them) that are equal are the same
+instant, whatever their offsets, and have the same UTC text."""
 _TEXTS_KEPT = 1024
 
 
 def _sqlite_text(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    plain = type(value) is dt.datetime  # (a naive moment is never a key: it equals no aware one)
+    # Only moments with a fixed offset are kept: two moments of a zone's repeated hour (PEP 495's
+    # fold) are equal keys an hour apart. (A naive moment is never a key: it equals no aware one.)
+    plain = type(value) is dt.datetime and type(value.tzinfo) is dt.timezone
     text = _TEXTS.get(value) if plain else None
     if text is None:
         if value.tzinfo is None or value.utcoffset() is None:

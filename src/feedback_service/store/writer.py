@@ -12,9 +12,9 @@ SQLAlchemy's ``pysqlite`` driver. Writes that arrive while a transaction commits
 of them run, in arrival order, in ONE transaction (group commit): one ``BEGIN``, one ``COMMIT`` and
 one ``fsync`` for all, and work left for the transaction's end (the trend aggregate's upserts) done
 once for the group. Nobody waits for a group to fill: a write that finds the writer idle starts at
-once. A group of ticket creations runs its statements on the event loop and hands only its
-``COMMIT`` to the writer's thread; any other group runs in that thread (:class:`SqliteWriter` says
-why).
+once. On SQLite a group of ticket creations is built into its statements on the event loop and
+committed by a child process (:mod:`~feedback_service.store.commit_process`); any other group runs
+in the writer's thread (:class:`SqliteWriter` says why).
 
 Each write stays atomic on its own. If any write of a group raises (a conflict, a lifecycle error),
 or the ``COMMIT`` fails, the whole transaction rolls back and the group runs again one write per
@@ -135,20 +135,25 @@ class GroupCommit(Writer):
 class SqliteWriter(GroupCommit):
     """SQLite's writer: groups formed on the event loop, run where they cost the event loop least.
 
-    Writes wait in a list on the event loop that submitted them; one group is in flight at a time
-    (one connection, one transaction), and the writes that arrived meanwhile form the next. A group
-    made only of inserts-only writes (``quick``: ticket creations, which only queue rows) runs its
-    statements right on the event loop, and only its ``COMMIT`` (the ``fsync``) goes to the writer
-    thread: its rows are a few multi-row statements, a few milliseconds for the largest group, and
-    running them on the loop spares the dozen hand-offs of the GIL a group cost the thread (each one
-    a wait for an event loop busy with requests; docs/performance.md). The loop never waits for
-    SQLite's lock: its ``BEGIN IMMEDIATE`` gives up after ``loop_busy_ms`` (another process writing)
-    and the thread runs the group instead, waiting as long as ``busy_ms``. Every other group (a
-    write that reads first, a large batch, a migration) runs in the thread, as a whole.
+    Writes wait in a list on the event loop that runs the writer (the first to write; another
+    loop's writes join it there, and a loop that stops or closes hands it to the next); one group
+    is in flight at a time (one file, one writer), and the writes that arrived meanwhile form the
+    next. Where a group runs:
 
-    Each group is settled by :class:`GroupCommit`'s rule: if any write or the ``COMMIT`` raises, the
-    thread runs the writes again one per transaction. The connection is used by one side at a time
-    by construction: the next group starts only once the thread is done with the last.
+    - a group made only of inserts-only writes (``quick``: ticket creations, which only queue rows)
+      runs on the event loop to the statements it leaves (``collect``), and the commit process
+      (``committer``) runs those between ``BEGIN IMMEDIATE`` and ``COMMIT`` in a process of its own.
+      The event loop's process was the bound on intake (one GIL for the loop and SQLite's work):
+      this takes SQLite's work, the lock and the ``fsync`` off it (docs/performance.md);
+    - the same group without a commit process (none wanted, none could start, off POSIX) runs its
+      statements on the event loop and hands only its ``COMMIT`` to the writer thread; the loop
+      never waits for SQLite's lock: its ``BEGIN IMMEDIATE`` gives up after ``loop_busy_ms``
+      (another process writing) and the thread runs the group instead, waiting up to ``busy_ms``;
+    - every other group (a write that reads first, a batch, a migration) runs in the thread, whole.
+
+    Each group is settled by :class:`GroupCommit`'s rule: if any write, the ``COMMIT`` or the commit
+    process fails, the thread runs the writes again one per transaction. The connection is used by
+    one side at a time by construction: the next group starts only once the last one is done.
     """
 
     def __init__(
@@ -175,9 +180,9 @@ class SqliteWriter(GroupCommit):
         self._conn: sa.Connection | None = None
         self._waiting: list[_Job] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        """The event loop whose writes are in flight (``None``: the writer is idle)."""
+        """The event loop that runs the groups (``None``: the writer is idle)."""
         self._in_flight = False
-        """A group is in the thread's hands (so the connection is)."""
+        """A group is in the thread's or the commit process's hands; the next waits for it."""
         self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
@@ -185,17 +190,8 @@ class SqliteWriter(GroupCommit):
     async def submit(self, work: Work[T]) -> T:
         """Run ``work`` in the next group and return its result once its transaction committed."""
         loop = asyncio.get_running_loop()
-        with self._guard:
-            owner = self._loop
-            if owner is None:
-                self._loop = owner = loop
-                loop.call_soon(self._next)
-        if owner is not loop and owner.is_closed() and not self._in_flight:
-            with self._guard:  # that loop closed before its writes were taken: they have no one to answer
-                self._waiting, self._loop = [], loop
-            owner = loop
-            loop.call_soon(self._next)
-        if owner is not loop:  # another event loop's writes are in flight: join them there
+        owner = self._claim(loop)
+        if owner is not loop:  # another event loop, running, has writes in flight: join them there
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.submit(work), owner))
         future: asyncio.Future[T] = loop.create_future()
         self._waiting.append(_Job(work, future))
@@ -203,6 +199,7 @@ class SqliteWriter(GroupCommit):
 
     async def close(self) -> None:
         """Finish the writes already submitted, stop the thread, the commit process and the connection."""
+        self._claim(asyncio.get_running_loop())
         while self._loop is not None:  # writes in flight: they finish first (and any that join them)
             await asyncio.sleep(0.005)
         if self._committer is not None:
@@ -216,6 +213,25 @@ class SqliteWriter(GroupCommit):
         else:
             self._close_connection()
 
+    def _claim(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        """The event loop that runs the writer's groups from now on: ``loop`` if the writer was idle,
+        or if the loop that ran them no longer runs (closed, or stopped: its writes are carried on
+        here, each caller still answered on its own loop); else that loop."""
+        with self._guard:
+            owner = self._loop
+            if owner is None:
+                self._loop = loop
+                loop.call_soon(self._next)
+                return loop
+            if owner is not loop and (owner.is_closed() or not owner.is_running()):
+                self._loop = loop
+                if not self._in_flight:
+                    loop.call_soon(self._next)
+                elif self._committer is not None:  # its answer, if the child has the group, is read here
+                    self._committer.listen_on(loop)
+                return loop
+            return owner
+
     def _next(self) -> None:
         """On the event loop: start the next group, or become idle."""
         group = self._waiting[: self._max_group]
@@ -224,13 +240,18 @@ class SqliteWriter(GroupCommit):
             with self._guard:
                 self._loop = None
             return
-        if all(self._quick(job.work) for job in group) and self._run_here(group):
-            return
-        self._hand(_Task(group))
+        try:
+            if all(self._quick(job.work) for job in group) and self._run_here(group):
+                return
+            self._hand(_Task(group))
+        except Exception as error:  # nothing was handed over (no thread to be had): say so, go on
+            for job in group:
+                _answer(job.future, False, error)
+            asyncio.get_running_loop().call_soon(self._next)
 
     def _run_here(self, group: list[_Job]) -> bool:
-        """Run ``group``'s writes on this event loop and hand what is left to do (its statements and
-        its ``COMMIT``) to the commit process, or its ``COMMIT`` to the thread; or ``False`` (nothing
+        """Run ``group``'s writes on this event loop and hand what is left to do to the commit process
+        (its statements and its ``COMMIT``), or else its ``COMMIT`` to the thread; or ``False`` (nothing
         done) when the thread must run it: the lock is held elsewhere, or the file cannot be opened."""
         if self._committer is not None and self._collect is not None and self._committer.usable():
             return self._send(group, self._committer, self._collect)
@@ -258,9 +279,11 @@ class SqliteWriter(GroupCommit):
 
     def _send(self, group: list[_Job], committer: CommitProcess, collect: Collector) -> bool:
         """The group's writes run here, outside any transaction, to the statements they leave; the
-        commit process runs those and commits; its answer comes back on this event loop."""
+        commit process runs those and commits; its answer comes back on the writer's event loop."""
         try:
             conn = self._connection()
+            # A write wrongly marked inserts-only that runs SQL would take the lock here: not for long.
+            self._busy_timeout(conn, self._loop_busy_ms)
             results, statements = collect(conn, [job.work for job in group])
         except BaseException as error:  # a write failed: nothing was run; each runs alone
             self._hand(_Task(group, alone=True))
@@ -273,14 +296,16 @@ class SqliteWriter(GroupCommit):
 
         def committed(error: str | None) -> None:
             self._timed(started)
-            if error is not None:  # nothing of the group is stored: each write runs alone
+            if error is not None:  # not committed, or not known to be: each write runs alone
                 self._hand(_Task(group, alone=True))
                 return
-            for job, result in zip(group, results, strict=True):
-                if not job.future.done():  # (the caller gave up: the write stands)
-                    job.future.set_result(result)
+            with self._guard:
+                self._in_flight = False
+            _answer_all([job.future for job in group], results)
             self._next()
 
+        with self._guard:
+            self._in_flight = True
         committer.commit(statements, committed)
         return True
 
@@ -289,7 +314,7 @@ class SqliteWriter(GroupCommit):
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
                 self._thread.start()
-        self._in_flight = True
+            self._in_flight = True
         self._tasks.put(task)
 
     def _serve(self) -> None:
@@ -299,14 +324,13 @@ class SqliteWriter(GroupCommit):
                 try:
                     self._finish(task)
                 finally:
-                    self._in_flight = False
-                    loop = task.group[0].future.get_loop()
-                    try:
-                        loop.call_soon_threadsafe(self._next)
-                    except RuntimeError:  # that event loop is closed: nobody waits on its writes
-                        with self._guard:
-                            if self._loop is loop:
-                                self._waiting, self._loop = [], None
+                    with self._guard:
+                        self._in_flight = False
+                        loop = self._loop
+                    if loop is not None:
+                        # RuntimeError: that loop is closed; the next to write carries on (_claim).
+                        with contextlib.suppress(RuntimeError):
+                            loop.call_soon_threadsafe(self._next)
         finally:
             self._close_connection()
 
