@@ -457,7 +457,8 @@ class PooledWriter(GroupCommit):
 
 
 def _answer_all(futures: list[asyncio.Future[Any]], results: list[Any]) -> None:
-    """Each future its result, with one wake-up of each waiting event loop for the whole group."""
+    """Each future its result: at once on this thread's event loop, with one wake-up of each other
+    waiting event loop for the whole group."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
     for future, value in zip(futures, results, strict=True):
         by_loop.setdefault(future.get_loop(), []).append((future, value))
@@ -467,7 +468,14 @@ def _answer_all(futures: list[asyncio.Future[Any]], results: list[Any]) -> None:
             if not future.done():  # the caller gave up (a closed connection); the write stands
                 future.set_result(value)
 
+    try:
+        here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # the writer thread
+        here = None
     for loop, answers in by_loop.items():
+        if loop is here:  # the commit process's answer, read on the callers' own loop
+            settle(answers)
+            continue
         # RuntimeError: the caller's event loop is already closed, and nobody is waiting.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, answers)
