@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback_service.store import Database, open_database
 from feedback_service.store.commit_process import CommitProcess
-from feedback_service.store.database import insert_later, inserts_only
+from feedback_service.store.database import insert_later, inserts_only, sqlite_pragmas
 from feedback_service.store.writer import THREAD_NAME, PooledWriter, SqliteWriter, Work
 
 T = TypeVar("T")
@@ -568,5 +568,18 @@ def test_a_value_sqlite_cannot_bind_fails_its_own_write_and_the_commit_process_l
         assert committer_of(db).usable() and committer_of(db).failures == 0
         assert await db.write(insert_later_note(1)) == 1
         assert await stored(db) == [1]
+
+    run(tmp_path, scenario)
+
+
+def test_the_commit_process_opens_the_file_as_every_connection_of_the_service_does(tmp_path: Path) -> None:
+    """The child's connection runs the service's own PRAGMAs, synchronous=FULL among them: a ticket it
+    committed and the service answered 201 survives a power cut like any other."""
+
+    async def scenario(db: Database) -> None:
+        committer = committer_of(db)
+        assert committer._pragmas == sqlite_pragmas()
+        assert "PRAGMA synchronous=FULL" in committer._pragmas
+        assert committer._path == str(tmp_path / "writer.db")
 
     run(tmp_path, scenario)
