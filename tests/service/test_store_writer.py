@@ -524,14 +524,21 @@ def test_a_loop_that_closes_with_a_group_at_the_commit_process_leaves_the_writer
         db.write(lambda c: c.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
     )
     assert first.run_until_complete(db.write(insert_later_note(1))) == 1
+    committer = committer_of(db)
+    child = committer._child
+    assert child is not None
+    child.send_signal(signal.SIGSTOP)  # it takes the group but cannot answer before the loop closes
     given_up = first.create_task(db.write(insert_later_note(2)))
-    first.run_until_complete(asyncio.sleep(0))  # submitted
-    first.run_until_complete(asyncio.sleep(0))  # its group sent to the child
-    assert committer_of(db)._waiting  # the child has it
+    for _ in range(1000):
+        if committer._waiting:
+            break
+        first.run_until_complete(asyncio.sleep(0.001))
+    assert committer._waiting  # the child has it
     given_up.cancel()
     with pytest.raises(asyncio.CancelledError):
         first.run_until_complete(given_up)
     first.close()
+    child.send_signal(signal.SIGCONT)
 
     async def later() -> list[int]:
         assert await asyncio.wait_for(db.write(insert_later_note(3)), 10) == 3
