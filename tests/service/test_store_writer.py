@@ -377,23 +377,30 @@ def committer_of(db: Database) -> CommitProcess:
     return committer
 
 
+async def one_group_of_creations(db: Database) -> list[str]:
+    """Six creations submitted while the writer is held: one group, run on this event loop's thread,
+    all stored; the threads of the writer's own connection's COMMITs meanwhile."""
+    ran: list[str] = []
+    committed: list[str] = []
+    commits_on(db, committed)
+    outcomes, groups = await while_busy(db, [recording(n, ran) for n in range(6)])
+    assert outcomes == list(range(6))
+    assert groups == 1
+    assert set(ran) == {threading.current_thread().name}
+    assert await stored(db) == list(range(6))
+    return committed
+
+
 def test_a_group_of_creations_is_committed_by_the_commit_process(tmp_path: Path) -> None:
     """Inserts-only writes (ticket creations) run where they were submitted, to the statements they
     leave; the commit process runs those in one transaction and commits it."""
 
     async def scenario(db: Database) -> None:
-        ran: list[str] = []
-        committed: list[str] = []
-        commits_on(db, committed)
-        outcomes, groups = await while_busy(db, [recording(n, ran) for n in range(6)])
-        assert outcomes == list(range(6))
-        assert groups == 1
-        assert set(ran) == {threading.current_thread().name}
+        committed = await one_group_of_creations(db)
         assert committer_of(db).commits == 1
         assert committed == [
             THREAD_NAME
         ]  # the holding write's: the writer's own connection, nothing of the group
-        assert await stored(db) == list(range(6))
 
     run(tmp_path, scenario)
 
@@ -403,15 +410,8 @@ def test_without_the_commit_process_a_group_of_creations_commits_in_the_writer_t
     transaction, and its COMMIT (the fsync) is the writer thread's."""
 
     async def scenario(db: Database) -> None:
-        ran: list[str] = []
-        committed: list[str] = []
-        commits_on(db, committed)
-        outcomes, groups = await while_busy(db, [recording(n, ran) for n in range(6)])
-        assert outcomes == list(range(6))
-        assert groups == 1
-        assert set(ran) == {threading.current_thread().name}
+        committed = await one_group_of_creations(db)
         assert committed[-1] == THREAD_NAME
-        assert await stored(db) == list(range(6))
 
     run(tmp_path, scenario, commit_process=False)
 

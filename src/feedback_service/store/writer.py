@@ -261,9 +261,7 @@ class SqliteWriter(GroupCommit):
             transaction = conn.begin()
         except Exception:  # SQLite's lock is held by another process, or the file is not there:
             return False  # the thread waits for the lock, or says what is wrong
-        started = time.perf_counter()
-        self.groups += 1
-        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+        started = self._begun(group)
         try:
             results = self._run_writes(conn, [job.work for job in group])
         except BaseException as error:  # a write failed: nothing of the group is kept; each runs alone
@@ -290,9 +288,7 @@ class SqliteWriter(GroupCommit):
             if isinstance(error, KeyboardInterrupt):
                 raise
             return True
-        started = time.perf_counter()
-        self.groups += 1
-        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+        started = self._begun(group)
 
         def committed(error: str | None) -> None:
             self._timed(started)
@@ -360,6 +356,13 @@ class SqliteWriter(GroupCommit):
                 self._settle(conn, [job])
         else:
             self._settle(conn, group)
+
+    def _begun(self, group: list[_Job]) -> float:
+        """A transaction for ``group`` is under way (counted as :meth:`GroupCommit._transaction`
+        counts its own); its start, for :meth:`_timed`."""
+        self.groups += 1
+        WRITE_GROUP_SIZE.labels(store=self._store).observe(len(group))
+        return time.perf_counter()
 
     def _timed(self, started: float) -> None:
         """A transaction begun on the event loop has ended, committed or not (as every other
